@@ -1,0 +1,22 @@
+# Developer shortcuts. The two set-up commands live in ./bootstrap (see README.md).
+PYTHON ?= .venv/bin/python
+TYPECHECK_TREE = build/typecheck
+
+.PHONY: test lint typecheck format clean
+
+test:
+	./bootstrap test
+
+lint:
+	$(PYTHON) -m ruff check client ui tests benchmarks
+	$(PYTHON) -m ruff format --check client ui tests benchmarks
+
+typecheck:
+	PYTHON=$(PYTHON) tools/typecheck
+
+format:
+	$(PYTHON) -m ruff format client ui tests benchmarks
+	$(PYTHON) -m ruff check --fix client ui tests benchmarks
+
+clean:
+	rm -rf build dist .venv *.egg-info .mypy_cache .ruff_cache

@@ -1,0 +1,76 @@
+"""The account model: who the user is, and which servers carry their mail.
+
+Plain frozen dataclasses: the config file (config.py) turns them into TOML and back, the secret
+store (secrets.py) holds the passwords they refer to. Nothing here holds a secret.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from kittiwake.client.net.endpoint import Endpoint, Security
+
+
+class IncomingProtocol(enum.StrEnum):
+    IMAP = "imap"
+    POP3 = "pop3"
+
+
+class AuthMethod(enum.StrEnum):
+    PASSWORD = "password"  # the best the server offers of AUTH PLAIN / LOGIN
+    OAUTH2 = "oauth2"  # XOAUTH2 with a token from the secret store
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str
+    port: int
+    security: Security
+    username: str
+    auth: AuthMethod = AuthMethod.PASSWORD
+    # An extra CA trusted for this server only (self-hosted servers, the test suite).
+    ca_file: str | None = None
+    # SHA-256 fingerprint of a certificate the user accepted for this account (pinning).
+    pinned_sha256: str | None = None
+
+    def endpoint(self, *, connect_timeout: float = 15.0, command_timeout: float = 60.0) -> Endpoint:
+        return Endpoint(
+            host=self.host,
+            port=self.port,
+            security=self.security,
+            ca_file=self.ca_file,
+            pinned_sha256=self.pinned_sha256,
+            connect_timeout=connect_timeout,
+            command_timeout=command_timeout,
+        )
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    address: str
+    signature: str = ""
+
+
+@dataclass(frozen=True)
+class Pop3Options:
+    leave_on_server: bool = True
+    # Delete from the server this many days after download; None keeps them forever.
+    delete_after_days: int | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    # Stable key (config section, keyring entry, cache rows); chosen once, never renamed.
+    id: str
+    display_name: str
+    identities: tuple[Identity, ...]
+    incoming_protocol: IncomingProtocol
+    incoming: ServerConfig
+    outgoing: ServerConfig
+    pop3: Pop3Options = field(default_factory=Pop3Options)
+
+    @property
+    def address(self) -> str:
+        return self.identities[0].address if self.identities else ""
