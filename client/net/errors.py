@@ -237,3 +237,9 @@ class SecretStoreUnavailable(KittiwakeError, RuntimeError):
 
 class ConfigError(KittiwakeError, ValueError):
     default_hint = "The file was left untouched; fix or move it, then start Kittiwake again."
+
+
+class HeaderInjection(KittiwakeError, ValueError):
+    """A header value or address holds CR, LF or NUL, which would let text forge new headers."""
+
+    default_hint = "Remove line breaks from the field (names, addresses and subjects are one line)."
