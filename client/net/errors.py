@@ -81,6 +81,15 @@ class ConnectionLost(NetworkError, ConnectionResetError):
     default_hint = "The server or the network closed the connection; Kittiwake will retry."
 
 
+class SubmissionOutcomeUnknown(ConnectionLost):
+    """The connection broke after a message's DATA went out: it may or may not be delivered."""
+
+    default_hint = (
+        "Kittiwake cannot tell whether the server accepted the message. Check the Sent folder "
+        "or ask a recipient before sending it again."
+    )
+
+
 class OperationTimeout(KittiwakeError, TimeoutError):
     default_hint = (
         "The server did not answer in time. Check the port and security mode, "
