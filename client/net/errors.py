@@ -252,3 +252,9 @@ class HeaderInjection(KittiwakeError, ValueError):
     """A header value or address holds CR, LF or NUL, which would let text forge new headers."""
 
     default_hint = "Remove line breaks from the field (names, addresses and subjects are one line)."
+
+
+class InvalidAddress(KittiwakeError, ValueError):
+    """An e-mail address that cannot be sent to as written."""
+
+    default_hint = "Check the address for typing mistakes: it looks like name@example.com."
