@@ -244,6 +244,15 @@ class SecretStoreUnavailable(KittiwakeError, RuntimeError):
     )
 
 
+class PasswordCommandFailed(SecretStoreUnavailable):
+    """An account's password command failed; its output is never shown (it may be a secret)."""
+
+    default_hint = (
+        "Run the account's password command in a terminal to see what goes wrong, then fix it "
+        "or choose another password source."
+    )
+
+
 class ConfigError(KittiwakeError, ValueError):
     default_hint = "The file was left untouched; fix or move it, then start Kittiwake again."
 
