@@ -60,6 +60,20 @@ class Pop3Options:
     delete_after_days: int | None = None
 
 
+class PasswordStorage(enum.StrEnum):
+    KEYRING = "keyring"  # the system keyring (secrets.py), the default
+    ASK = "ask"  # asked once per session, kept in memory only
+    COMMAND = "command"  # the first line printed by a command, like mbsync's PassCmd
+
+
+@dataclass(frozen=True)
+class PasswordSource:
+    """Where an account's password comes from. `command` is a command line, not a secret."""
+
+    storage: PasswordStorage = PasswordStorage.KEYRING
+    command: str | None = None
+
+
 @dataclass(frozen=True)
 class Account:
     # Stable key (config section, keyring entry, cache rows); chosen once, never renamed.
@@ -70,6 +84,7 @@ class Account:
     incoming: ServerConfig
     outgoing: ServerConfig
     pop3: Pop3Options = field(default_factory=Pop3Options)
+    password_source: PasswordSource = field(default_factory=PasswordSource)
 
     @property
     def address(self) -> str:

@@ -1,0 +1,125 @@
+"""The headless `kittiwake` command line.
+
+Contract: `kittiwake [--home DIR] [--debug] COMMAND ...`; exit status 0 on success, 1 when
+something the user can fix went wrong (one line `kittiwake: error: ...` on stderr, then a
+`hint:` line), 2 for a usage error (argparse's message), 130 on Ctrl-C. The subcommands come
+from the registry in client/commands/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import TextIO
+
+from kittiwake.client.commands import COMMANDS, Context
+from kittiwake.client.logs import close_logging, setup_logging
+from kittiwake.client.net.errors import KittiwakeError
+from kittiwake.client.paths import HOME_ENV, Paths
+
+log = logging.getLogger(__name__)
+
+PROG = "kittiwake"
+
+
+def version() -> str:
+    try:
+        return metadata.version("kittiwake")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def command_names() -> frozenset[str]:
+    return frozenset(command.name for command in COMMANDS)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Kittiwake, a desktop e-mail client. Without a command, the window opens.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {version()}")
+    parser.add_argument(
+        "--home",
+        metavar="DIR",
+        help=f"keep config, data and logs under DIR (default: ${HOME_ENV}, else the platform's)",
+    )
+    parser.add_argument("--debug", action="store_true", help="write debug details to the log")
+    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS:
+        sub = subcommands.add_parser(command.name, help=command.help, description=command.help)
+        command.configure(sub)
+    return parser
+
+
+def _opens_in_gui(arg: str) -> bool:
+    # What a desktop file or a file manager hands us: a mailto: link, or a message to show.
+    if arg.lower().startswith("mailto:"):
+        return True
+    if arg.lower().endswith(".eml"):
+        return True
+    try:
+        return Path(arg).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def wants_cli(args: Sequence[str]) -> bool:
+    """True when the arguments are for the CLI; False to start the GUI (no arguments, a
+    mailto: URL, a message file). Anything else goes to the CLI, which explains it."""
+    if not args:
+        return False
+    first = args[0]
+    if first.startswith("-") or first in command_names():
+        return True
+    return not _opens_in_gui(first)
+
+
+def _report(error: KittiwakeError, stderr: TextIO) -> None:
+    # The message is one line by construction; keep it so even if a server's text slipped in.
+    message = " ".join(error.message.split())
+    print(f"{PROG}: error: {message}", file=stderr)
+    if error.hint:
+        print(f"hint: {' '.join(error.hint.split())}", file=stderr)
+
+
+def main(args: Sequence[str] | None = None, *, context: Context | None = None) -> int:
+    argv = list(sys.argv[1:] if args is None else args)
+    parser = build_parser()
+    try:
+        options = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, --version, usage errors: argparse already printed
+        return exit_.code if isinstance(exit_.code, int) else 2
+    if options.command is None:
+        parser.print_usage(sys.stderr)
+        print(f"{PROG}: error: a command is needed (see {PROG} --help)", file=sys.stderr)
+        return 2
+    command = next(c for c in COMMANDS if c.name == options.command)
+    if context is None:
+        context = Context(paths=Paths.resolve(options.home))
+    stderr = context.stderr
+    try:
+        context.paths.ensure()
+        setup_logging(context.paths.log_dir, level=logging.DEBUG if options.debug else logging.INFO)
+        log.info("command %s", options.command)
+        return command.run(options, context)
+    except KittiwakeError as error:
+        log.info("command %s failed: %s", options.command, type(error).__name__)
+        _report(error, stderr)
+        return 1
+    except OSError as error:
+        print(f"{PROG}: error: {error.strerror or error}", file=stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=stderr)
+        return 130
+    finally:
+        close_logging()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
