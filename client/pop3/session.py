@@ -280,8 +280,9 @@ class Pop3Session:
             return parse_list(await self._collect())
 
     async def list_one(self, number: int) -> ListEntry:
+        command = b"LIST %d\r\n" % _number(number)
         async with self._exclusive():
-            await self._send(b"LIST %d\r\n" % _number(number))
+            await self._send(command)
             return parse_list_line((await self._expect_ok("LIST")).text)
 
     async def uidl(self) -> list[UidlEntry]:
@@ -292,17 +293,19 @@ class Pop3Session:
             return parse_uidl(await self._collect())
 
     async def uidl_one(self, number: int) -> UidlEntry:
+        command = b"UIDL %d\r\n" % _number(number)
         async with self._exclusive():
-            await self._send(b"UIDL %d\r\n" % _number(number))
+            await self._send(command)
             return parse_uidl_line((await self._expect_ok("UIDL")).text)
 
     async def top(self, number: int, lines: int) -> bytes:
         """The header, the blank line, and the first `lines` lines of the body."""
-        if lines < 0:
+        if isinstance(lines, bool) or not isinstance(lines, int) or lines < 0:
             raise ValueError("TOP needs a line count of 0 or more")
+        command = b"TOP %d %d\r\n" % (_number(number), lines)
         pieces: list[bytes] = []
         async with self._exclusive():
-            await self._send(b"TOP %d %d\r\n" % (_number(number), lines))
+            await self._send(command)
             await self._expect_ok("TOP")
             await self._stream(pieces.append)
         return b"".join(pieces)
@@ -320,9 +323,10 @@ class Pop3Session:
         Only one piece is held at a time. If the sink raises, the session is closed (the rest
         of the message is still on the wire) and nothing is deleted.
         """
+        command = b"RETR %d\r\n" % _number(number)
         write = sink.write if isinstance(sink, BinaryWritable) else sink
         async with self._exclusive():
-            await self._send(b"RETR %d\r\n" % _number(number))
+            await self._send(command)
             await self._expect_ok("RETR")
             return await self._stream(write)
 

@@ -1,0 +1,46 @@
+"""Shared pieces of scripted POP3 servers for the transcript tests."""
+
+from __future__ import annotations
+
+from kittiwake.client.net.endpoint import Endpoint, Security
+from tests.servers.scripted import ScriptedPeer, ScriptedServer
+
+CAPA_PLAIN = b"+OK\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nUSER\r\nSASL PLAIN\r\n.\r\n"
+CAPA_USER_ONLY = b"+OK\r\nTOP\r\nUIDL\r\nUSER\r\n.\r\n"
+CAPA_STLS = b"+OK\r\nTOP\r\nUIDL\r\nSTLS\r\nUSER\r\n.\r\n"
+# base64("\0alice\0pw")
+AUTH_PLAIN_ALICE = b"AUTH PLAIN AGFsaWNlAHB3\r\n"
+# What the client sends to log in as alice/pw on a CAPA_PLAIN server, after the greeting.
+LOGIN_BYTES = b"CAPA\r\n" + AUTH_PLAIN_ALICE + b"CAPA\r\n"
+
+
+def endpoint(
+    server: ScriptedServer,
+    security: Security = Security.TLS,
+    *,
+    command_timeout: float = 10.0,
+) -> Endpoint:
+    return Endpoint(
+        server.host,
+        server.port,
+        security,
+        ca_file=server.ca_file,
+        connect_timeout=10.0,
+        command_timeout=command_timeout,
+    )
+
+
+async def logged_in(peer: ScriptedPeer, capa: bytes = CAPA_PLAIN) -> None:
+    """Greeting, CAPA, AUTH PLAIN alice/pw accepted, CAPA again."""
+    await peer.send(b"+OK POP3 ready\r\n")
+    await peer.expect(b"CAPA\r\n")
+    await peer.send(capa)
+    await peer.expect(AUTH_PLAIN_ALICE)
+    await peer.send(b"+OK Logged in.\r\n")
+    await peer.expect(b"CAPA\r\n")
+    await peer.send(capa)
+
+
+async def answer_quit(peer: ScriptedPeer) -> None:
+    await peer.expect(b"QUIT\r\n")
+    await peer.send(b"+OK Logging out.\r\n")
