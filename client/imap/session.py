@@ -1,0 +1,488 @@
+"""The asyncio layer of an IMAP connection: one reader task, one command at a time.
+
+Bytes from the socket go through the sans-I/O `wire.ResponseReader` and `parse.parse_response`;
+each response is dispatched as it completes, so a FETCH's messages reach their callback while
+the FETCH still streams. The reader task is the only place that notices a dropped connection,
+and it fails the pending command at once (ConnectionLost), instead of leaving it to a timeout.
+
+Commands are serialised by a lock: the sync engine issues one big command at a time, and it
+keeps continuation handling (literals, AUTHENTICATE, IDLE) unambiguous.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from kittiwake.client.imap import encode
+from kittiwake.client.imap.capabilities import Capabilities
+from kittiwake.client.imap.greeting import Greeting, parse_greeting
+from kittiwake.client.imap.parse import parse_response
+from kittiwake.client.imap.responses import (
+    Capability,
+    Continuation,
+    Exists,
+    Expunge,
+    FetchItem,
+    Recent,
+    StatusResponse,
+    Untagged,
+    Vanished,
+)
+from kittiwake.client.imap.wire import ResponseReader
+from kittiwake.client.net.connect import Connection, open_connection
+from kittiwake.client.net.endpoint import Endpoint, Security
+from kittiwake.client.net.errors import (
+    CommandFailed,
+    ConnectionLost,
+    KittiwakeError,
+    OperationTimeout,
+    ProtocolError,
+    StartTlsNotOffered,
+    StartTlsRefused,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+READ_CHUNK = 1 << 18
+# Responses that change what the client knows of the selected mailbox.
+MAILBOX_EVENTS = (Exists, Expunge, FetchItem, Vanished, Recent)
+
+# A sink sees each untagged response while its command runs; True means "mine, do not pass it
+# to the unsolicited handler". It may raise: the command then fails with that error once the
+# server finished it, and the connection stays usable.
+Sink = Callable[[Untagged], bool]
+UnsolicitedHandler = Callable[[Untagged], None]
+AlertHandler = Callable[[str], None]
+# Answers a server challenge (the text after "+ ") with the next client line, CRLF excluded.
+Responder = Callable[[bytes], bytes]
+
+
+@dataclass(eq=False)
+class _Pending:
+    tag: str
+    sink: Sink | None
+    done: asyncio.Future[StatusResponse]
+    continuation: asyncio.Future[bytes] | None = None
+    untagged: list[Untagged] = field(default_factory=list)
+    sink_error: BaseException | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    status: StatusResponse
+    untagged: list[Untagged]
+
+
+class ImapSession:
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        greeting: Greeting,
+        on_unsolicited: UnsolicitedHandler | None = None,
+        on_alert: AlertHandler | None = None,
+        tags: itertools.count[int] | None = None,
+    ) -> None:
+        self.connection = connection
+        self.endpoint: Endpoint = connection.endpoint
+        self.greeting = greeting
+        self.capabilities = greeting.capabilities or Capabilities()
+        self.capability_generation = 0  # bumped whenever the server restates its capabilities
+        self.authenticated = greeting.preauth
+        self.alerts: list[str] = []
+        self.on_unsolicited = on_unsolicited
+        self.on_alert = on_alert
+        self.bye_text = ""
+        self.command_timeout = connection.endpoint.command_timeout
+        self._tags = tags or itertools.count(1)
+        self._wire = ResponseReader()
+        self._lock = asyncio.Lock()
+        self._current: _Pending | None = None
+        self._closed: KittiwakeError | None = None
+        self._loop = asyncio.get_running_loop()
+        self._last_activity = self._loop.time()
+        self._reader_task = self._loop.create_task(self._read_loop())
+        if greeting.alert:
+            self._alert(greeting.alert)
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self._closed is None
+
+    @property
+    def tls_active(self) -> bool:
+        return self.endpoint.security in (Security.TLS, Security.STARTTLS)
+
+    def next_tag(self) -> str:
+        return f"A{next(self._tags)}"
+
+    async def close(self) -> None:
+        """Drop the connection without a goodbye (use logout() for a polite end)."""
+        self._fail(ConnectionLost("The connection was closed.", host=self.endpoint.host))
+        self._reader_task.cancel()
+        with contextlib.suppress(BaseException):
+            await self._reader_task
+        await self.connection.close()
+
+    def _lost(self, why: str) -> ConnectionLost:
+        where = self.endpoint.label
+        text = f"{where} closed the connection{why}."
+        if self.bye_text:
+            text = f"{where} closed the connection: {self.bye_text}"
+        return ConnectionLost(
+            text, host=self.endpoint.host, port=self.endpoint.port, server_text=self.bye_text
+        )
+
+    def _fail(self, error: KittiwakeError) -> None:
+        if self._closed is None:
+            self._closed = error
+        pending = self._current
+        if pending is not None:
+            for future in (pending.done, pending.continuation):
+                if future is not None and not future.done():
+                    future.set_exception(error)
+                    future.exception()  # marks it retrieved: nobody may be waiting on it
+        self.connection.writer.close()
+
+    # --- reading ------------------------------------------------------------------------------
+
+    async def _read_loop(self) -> None:
+        reader = self.connection.reader
+        error: KittiwakeError | None = None
+        try:
+            while True:
+                data = await reader.read(READ_CHUNK)
+                if not data:
+                    mid = " in the middle of a response" if self._wire.mid_response else ""
+                    error = self._lost(mid)
+                    break
+                self._last_activity = self._loop.time()
+                for raw in self._wire.feed(data):
+                    self._dispatch(parse_response(raw))
+        except ProtocolError as exc:
+            error = exc
+        except (OSError, ssl.SSLError, EOFError) as exc:
+            error = self._lost(f" ({type(exc).__name__})")
+        finally:
+            self._fail(error or self._lost(""))
+
+    def _dispatch(self, response: Untagged | Continuation) -> None:
+        pending = self._current
+        if isinstance(response, Continuation):
+            if pending is not None and pending.continuation is not None:
+                if not pending.continuation.done():
+                    pending.continuation.set_result(response.text)
+                return
+            raise ProtocolError("The server sent a continuation nobody asked for.")
+        if isinstance(response, StatusResponse):
+            if response.tag is not None:
+                if pending is None or response.tag != pending.tag:
+                    raise ProtocolError(f"The server answered an unknown command {response.tag}.")
+                self._current = None
+                if not pending.done.done():
+                    pending.done.set_result(response)
+                self._note_status(response)
+                return
+            self._note_status(response)
+        elif isinstance(response, Capability):
+            self._set_capabilities(Capabilities(response.names))
+        if pending is not None:
+            if pending.sink is None:
+                pending.untagged.append(response)
+                if not isinstance(response, MAILBOX_EVENTS):
+                    return
+            elif pending.sink_error is None:
+                try:
+                    if pending.sink(response):
+                        return
+                except Exception as exc:  # stored, raised once the server finished
+                    pending.sink_error = exc
+                    return
+        if self.on_unsolicited is not None and isinstance(response, MAILBOX_EVENTS):
+            self.on_unsolicited(response)
+
+    def _note_status(self, response: StatusResponse) -> None:
+        if response.code is not None:
+            if response.code.name == "ALERT":
+                self._alert(response.text)
+            elif response.code.name == "CAPABILITY":
+                self._set_capabilities(Capabilities.parse(response.code.args.split()))
+        if response.status == "BYE":
+            self.bye_text = response.text
+
+    def _set_capabilities(self, capabilities: Capabilities) -> None:
+        self.capabilities = capabilities
+        self.capability_generation += 1
+
+    def _alert(self, text: str) -> None:
+        self.alerts.append(text)
+        if self.on_alert is not None:
+            self.on_alert(text)
+
+    # --- commands -----------------------------------------------------------------------------
+
+    def _write(self, data: bytes) -> None:
+        if self._closed is not None:
+            raise self._closed
+        self._last_activity = self._loop.time()
+        self.connection.writer.write(data)
+
+    async def _wait(self, future: asyncio.Future[T]) -> T:
+        """Await `future` while the server keeps talking; give up after command_timeout of
+        silence (measured from the last byte either way, so a long FETCH never times out)."""
+        limit = self.command_timeout
+        while True:
+            remaining = self._last_activity + limit - self._loop.time()
+            if remaining <= 0 and not future.done():
+                error = OperationTimeout(
+                    f"{self.endpoint.label} stopped answering for {limit:g} s.",
+                    host=self.endpoint.host,
+                    port=self.endpoint.port,
+                )
+                self._fail(error)
+                raise error
+            try:
+                return await asyncio.wait_for(asyncio.shield(future), max(remaining, 0))
+            except TimeoutError:
+                if future.done():
+                    return future.result()
+
+    async def execute(
+        self,
+        name: str,
+        *args: encode.Arg,
+        sink: Sink | None = None,
+        check: bool = True,
+        responder: Responder | None = None,
+        log_args: bool = True,
+    ) -> Result:
+        """Send one command and wait for its tagged answer; NO/BAD raise CommandFailed.
+
+        `responder` answers "+" challenges after the command is sent (AUTHENTICATE); without
+        one a stray challenge is a protocol error.
+        """
+        async with self._lock:
+            if self._closed is not None:
+                raise self._closed
+            pending = _Pending(self.next_tag(), sink, self._loop.create_future())
+            chunks = encode.command(
+                pending.tag, name, *args, literal_plus=self.capabilities.literal_plus
+            )
+            self._current = pending
+            log.debug("IMAP %s %s%s", pending.tag, name, "" if log_args else " <hidden>")
+            try:
+                self._write(chunks[0])
+                for chunk in chunks[1:]:
+                    if await self._challenge(pending) is None:
+                        break  # the server refused the literal; its NO/BAD follows below
+                    self._write(chunk)
+                while responder is not None and not pending.done.done():
+                    challenge = await self._challenge(pending)
+                    if challenge is None:
+                        break
+                    self._write(responder(challenge) + b"\r\n")
+                status = await self._wait(pending.done)
+            finally:
+                if self._current is pending:
+                    self._current = None
+        if pending.sink_error is not None:
+            raise pending.sink_error
+        if check and status.status != "OK":
+            raise self.failure(name, status)
+        return Result(status, pending.untagged)
+
+    async def _challenge(self, pending: _Pending) -> bytes | None:
+        """The next "+" text for `pending`, or None once the server finished the command."""
+        pending.continuation = self._loop.create_future()
+        result = await self._wait(_first_of(self._loop, pending.continuation, pending.done))
+        if pending.done.done():
+            return None
+        assert isinstance(result, bytes)
+        return result
+
+    def failure(self, name: str, status: StatusResponse) -> CommandFailed:
+        return CommandFailed(
+            f"The server refused {name}: {status.text}",
+            host=self.endpoint.host,
+            port=self.endpoint.port,
+            server_text=status.describe(),
+        )
+
+    async def capability(self) -> Capabilities:
+        await self.execute("CAPABILITY")
+        return self.capabilities
+
+    async def noop(self) -> list[Untagged]:
+        return (await self.execute("NOOP")).untagged
+
+    async def logout(self) -> None:
+        try:
+            await self.execute("LOGOUT", check=False)
+        except (ConnectionLost, OperationTimeout):
+            pass  # the server may close before its tagged OK; we are leaving anyway
+        finally:
+            await self.close()
+
+
+def _first_of(
+    loop: asyncio.AbstractEventLoop, *futures: asyncio.Future[Any]
+) -> asyncio.Future[Any]:
+    """A future that completes (result or exception) with whichever of `futures` is first."""
+    out: asyncio.Future[Any] = loop.create_future()
+
+    def relay(done: asyncio.Future[Any]) -> None:
+        if out.done():
+            return
+        if done.cancelled():
+            out.cancel()
+        elif done.exception() is not None:
+            out.set_exception(done.exception())  # type: ignore[arg-type]  # checked above
+        else:
+            out.set_result(done.result())
+
+    for future in futures:
+        future.add_done_callback(relay)
+    return out
+
+
+# --- opening --------------------------------------------------------------------------------
+
+
+async def _readline(reader: asyncio.StreamReader, endpoint: Endpoint) -> bytes:
+    try:
+        line = await reader.readuntil(b"\r\n")
+    except asyncio.LimitOverrunError:
+        raise ProtocolError(
+            f"{endpoint.label} sent an endless line.", host=endpoint.host, port=endpoint.port
+        ) from None
+    except asyncio.IncompleteReadError as error:
+        raise ConnectionLost(
+            f"{endpoint.label} closed the connection before the session started.",
+            "Check the port and the security mode (TLS or STARTTLS).",
+            host=endpoint.host,
+            port=endpoint.port,
+            server_text=error.partial[:200].decode("utf-8", "replace"),
+        ) from None
+    return line
+
+
+async def open_session(
+    endpoint: Endpoint,
+    *,
+    on_unsolicited: UnsolicitedHandler | None = None,
+    on_alert: AlertHandler | None = None,
+    session_class: type[ImapSession] = ImapSession,
+) -> ImapSession:
+    """Connect, check the greeting, upgrade by STARTTLS where asked, learn the capabilities."""
+    tags = itertools.count(1)
+
+    async def starttls(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> object:
+        greeting = parse_greeting(
+            await _readline(reader, endpoint),
+            preauth_allowed=False,
+            host=endpoint.host,
+            port=endpoint.port,
+        )
+        capabilities = greeting.capabilities
+        if capabilities is None:
+            lines = await _pre_tls_command(
+                reader, writer, endpoint, f"A{next(tags)}", b"CAPABILITY"
+            )
+            words: list[str] = []
+            for line in lines[:-1]:
+                if line.upper().startswith(b"* CAPABILITY "):
+                    words += line[13:].decode("ascii", "replace").split()
+            capabilities = Capabilities.parse(words)
+        if not capabilities.starttls:
+            raise StartTlsNotOffered(
+                f"{endpoint.label} does not offer STARTTLS.", host=endpoint.host, port=endpoint.port
+            )
+        lines = await _pre_tls_command(reader, writer, endpoint, f"A{next(tags)}", b"STARTTLS")
+        final = parse_response_line(lines[-1])
+        if final.status != "OK":
+            raise StartTlsRefused(
+                f"{endpoint.label} refused STARTTLS: {final.text}",
+                host=endpoint.host,
+                port=endpoint.port,
+                server_text=final.text,
+            )
+        return greeting
+
+    connection = await open_connection(endpoint, starttls)
+    try:
+        if endpoint.security is Security.STARTTLS:
+            plain = connection.pre_tls
+            assert isinstance(plain, Greeting)
+            # What the server said before TLS is not trusted: capabilities are asked again.
+            greeting = Greeting(False, plain.text, None, plain.alert)
+        else:
+            line = await asyncio.wait_for(
+                _readline(connection.reader, endpoint), endpoint.connect_timeout
+            )
+            greeting = parse_greeting(
+                line, preauth_allowed=True, host=endpoint.host, port=endpoint.port
+            )
+        session = session_class(
+            connection,
+            greeting=greeting,
+            on_unsolicited=on_unsolicited,
+            on_alert=on_alert,
+            tags=tags,
+        )
+    except BaseException as error:
+        await connection.close()
+        if isinstance(error, TimeoutError):
+            raise OperationTimeout(
+                f"{endpoint.label} sent no IMAP greeting.",
+                "This port may expect STARTTLS, or another protocol.",
+                host=endpoint.host,
+                port=endpoint.port,
+            ) from None
+        raise
+    try:
+        if greeting.capabilities is None:
+            await session.capability()
+    except BaseException:
+        await session.close()
+        raise
+    return session
+
+
+def parse_response_line(line: bytes) -> StatusResponse:
+    from kittiwake.client.imap.wire import RawResponse
+
+    response = parse_response(RawResponse([line.rstrip(b"\r\n")], []))
+    if not isinstance(response, StatusResponse):
+        raise ProtocolError("The server answered STARTTLS with something else.")
+    return response
+
+
+async def _pre_tls_command(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    endpoint: Endpoint,
+    tag: str,
+    command: bytes,
+) -> list[bytes]:
+    """One command in the clear-text phase; returns its lines up to and including the tagged."""
+    writer.write(tag.encode("ascii") + b" " + command + b"\r\n")
+    await writer.drain()
+    lines: list[bytes] = []
+    prefix = tag.encode("ascii") + b" "
+    while True:
+        line = (await _readline(reader, endpoint)).rstrip(b"\r\n")
+        lines.append(line)
+        if line.startswith(prefix):
+            return lines
+        if len(lines) > 1000:
+            raise ProtocolError(f"{endpoint.label} never finished its answer to {command!r}.")
