@@ -317,6 +317,8 @@ class SubmissionSession:
             try:
                 await self._envelope(client, envelope, options, encoding)
                 reply = await self._data(client, content.data)
+            except KittiwakeError:
+                raise  # a refusal (some are OSErrors too): the session stays usable
             except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError):
                 self._abort()
                 raise self._lost("before the message was sent") from None
