@@ -123,7 +123,7 @@ class Pop3Session:
             if isinstance(pre_tls, Status):
                 session.greeting = pre_tls
             else:
-                async with session._exclusive():
+                async with session._exclusive(greeting=True):
                     session.greeting = await session._expect_ok("greeting", refused="session")
             # After STLS the clear-text CAPA may have been forged: ask again under TLS.
             await session.capa()
@@ -344,7 +344,7 @@ class Pop3Session:
     # --- the wire --------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def _exclusive(self) -> AsyncIterator[None]:
+    async def _exclusive(self, *, greeting: bool = False) -> AsyncIterator[None]:
         async with self._lock:
             if self._closed:
                 raise ConnectionLost(
@@ -354,6 +354,8 @@ class Pop3Session:
                     port=self._endpoint.port,
                 )
             try:
+                if not greeting:
+                    await self._refuse_unsolicited()
                 yield
             except (CommandFailed, AuthenticationFailed):
                 raise  # the server answered -ERR: both sides are still in step
@@ -363,6 +365,29 @@ class Pop3Session:
                 self._closed = True
                 self._connection.writer.close()
                 raise
+
+    async def _refuse_unsolicited(self) -> None:
+        """POP3 is strictly question and answer. A server that spoke before we asked (or hung
+        up) is ending the session: kicked, idle timeout, shutdown. Say so before sending a
+        command, rather than read its farewell as the answer to that command."""
+        reader = self._connection.reader
+        # StreamReader has no public "bytes buffered" view; connect.py reads it the same way.
+        buffered = bool(getattr(reader, "_buffer", b""))
+        if not (buffered or self._lines.pending() or reader.at_eof()):
+            return
+        if buffered:
+            self._lines.feed(await reader.read(_READ_CHUNK))  # returns at once: data is there
+        text = ""
+        line = self._lines.next_line(MAX_STATUS_LINE)
+        if line is not None:
+            with contextlib.suppress(ProtocolError):
+                text = parse_status(line).text
+        raise ConnectionLost(
+            f"{self._endpoint.label} ended the session" + (f": {text}" if text else "."),
+            host=self._endpoint.host,
+            port=self._endpoint.port,
+            server_text=text,
+        )
 
     async def _simple(self, command: bytes, verb: str) -> Status:
         async with self._exclusive():

@@ -533,3 +533,35 @@ def test_endpoint_helper_is_implicit_tls_by_default() -> None:
 
 async def test_auth_plain_line_is_exact() -> None:
     assert base64.b64decode(AUTH_PLAIN_ALICE[11:-2]) == b"\0alice\0pw"
+
+
+async def farewell_arrived(pop: Pop3Session) -> None:
+    """Until the client's stream holds the server's farewell (the loop delivers it soon after
+    the server wrote it; the test must not race that delivery). StreamReader offers no
+    event for "data buffered", hence the bounded yield loop."""
+    reader = pop._connection.reader
+    while not (getattr(reader, "_buffer", b"") or reader.at_eof()):  # noqa: ASYNC110
+        await asyncio.sleep(0)
+
+
+async def test_farewell_before_a_command_is_connection_lost() -> None:
+    farewell_sent = asyncio.Event()
+
+    async def script(peer: ScriptedPeer) -> None:
+        await logged_in(peer)
+        # Kicked by the admin: the server says goodbye without being asked, then hangs up.
+        await peer.send(b"-ERR [SYS/TEMP] Server shutting down.\r\n")
+        await peer.close()
+        farewell_sent.set()
+
+    async with ScriptedServer(script, tls="valid") as server:
+        pop = await open_session(endpoint(server), ALICE)
+        await asyncio.wait_for(farewell_sent.wait(), 10)
+        await server.wait_closed()
+        await asyncio.wait_for(farewell_arrived(pop), 10)
+        with pytest.raises(ConnectionLost) as caught:
+            await pop.noop()
+        assert caught.value.server_text == "[SYS/TEMP] Server shutting down."
+        assert pop.closed
+    server.raise_errors()
+    assert server.received == LOGIN_BYTES  # NOOP was never sent
