@@ -1,0 +1,601 @@
+"""Raw message bytes -> DisplayMessage. Never raises, bounded in time and memory.
+
+Walks the bounded tree from tree.py, choosing the body the way mail readers do: in
+multipart/alternative the richest part we can show (HTML, else plain), in multipart/related
+the root part with the others as cid: images, in anything else (mixed, report, signed
+content, unknown subtypes) the first text part, with later inline text parts appended.
+Everything not shown as body is an attachment — including parts we fail to decode, which are
+labelled rather than dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from email.message import Message
+from email.utils import parsedate_to_datetime
+from html import escape
+from typing import Any
+
+from kittiwake.client.mime import calendar as ical
+from kittiwake.client.mime import reports
+from kittiwake.client.mime.addrlist import Mailbox, parse_address_list
+from kittiwake.client.mime.authresults import AuthResults, evaluate
+from kittiwake.client.mime.bounds import (
+    MAX_DISPLAY_PART_BYTES,
+    MAX_QUOTED_DEPTH,
+    MAX_TEXT_CHARS,
+    MAX_WARNINGS,
+)
+from kittiwake.client.mime.display import (
+    Attachment,
+    DisplayHeaders,
+    DisplayMessage,
+    SecurityLabel,
+)
+from kittiwake.client.mime.flowed import decode_flowed
+from kittiwake.client.mime.headers import (
+    decode_bytes,
+    filename,
+    get_param,
+    header_text,
+    raw_to_text,
+    raw_value,
+    raw_values,
+)
+from kittiwake.client.mime.safe_html import html_to_text, sanitise
+from kittiwake.client.mime.sender import SenderInfo, sender_info
+from kittiwake.client.mime.tree import (
+    Opaque,
+    child_path,
+    children,
+    decoded_payload,
+    find_part,
+    nested_message,
+    parse_tree,
+)
+
+_TEXT_BODY_TYPES = ("text/plain", "text/html", "text/enriched", "text/richtext")
+_SIGNATURE_TYPES = {
+    "application/pkcs7-signature": "S/MIME",
+    "application/x-pkcs7-signature": "S/MIME",
+    "application/pgp-signature": "OpenPGP",
+}
+_SMIME_OBJECT = ("application/pkcs7-mime", "application/x-pkcs7-mime")
+_PGP_ARMOR = re.compile(r"^-----BEGIN PGP (SIGNED MESSAGE|MESSAGE)-----", re.MULTILINE)
+_MAX_HEADERS_SHOWN = 500
+
+
+@dataclass
+class _Body:
+    """A chosen body: plain text and/or HTML source, with the part it came from."""
+
+    plain: list[str] = field(default_factory=list)
+    html: str | None = None
+    html_extra: list[str] = field(default_factory=list)  # later inline text parts
+    part: str = ""  # "" is also the path of a multipart message's own body
+    chosen: bool = False
+
+
+@dataclass
+class _Walk:
+    """What the walk of one message collects."""
+
+    opaque: Opaque
+    quoted_depth: int
+    authserv_id: str | None
+    allow_remote: bool
+    body: _Body = field(default_factory=_Body)
+    attachments: list[Attachment] = field(default_factory=list)
+    inline: dict[str, str] = field(default_factory=dict)
+    inline_parts: dict[str, Attachment] = field(default_factory=dict)
+    quoted: list[tuple[str, DisplayMessage]] = field(default_factory=list)
+    calendar: list[ical.CalendarSummary] = field(default_factory=list)
+    reports: list[reports.ReportSummary] = field(default_factory=list)
+    security: list[SecurityLabel] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, text: str | None) -> None:
+        if text and text not in self.warnings and len(self.warnings) < MAX_WARNINGS:
+            self.warnings.append(text)
+
+
+# --- leaves -------------------------------------------------------------------------------
+
+
+def _ctparam(part: Message, name: str) -> str:
+    return get_param(part, name, "content-type")[0]
+
+
+def _content_id(part: Message) -> str:
+    value = raw_value(part, "content-id") or ""
+    return header_text(value)[0].strip().strip("<>").strip()
+
+
+def _disposition(part: Message) -> str:
+    value = raw_value(part, "content-disposition") or ""
+    return value.split(";")[0].strip().lower()
+
+
+def _attachment(part: Message, path: str, walk: _Walk, label: str = "") -> Attachment:
+    name, warnings = filename(part)
+    for w in warnings:
+        walk.warn(w)
+    data, warning = decoded_payload(part)
+    walk.warn(warning)
+    reason, original = walk.opaque.get(id(part), ("", ""))
+    content_type = original or part.get_content_type()
+    if reason:
+        walk.warn(f"part {path} is nested too deeply or is one part too many; shown as a file")
+    return Attachment(
+        part_path=path,
+        filename=name,
+        content_type=content_type,
+        size=len(data),
+        disposition=_disposition(part),
+        content_id=_content_id(part),
+        label=reason or label,
+    )
+
+
+def _text_of(part: Message, walk: _Walk) -> str:
+    data, warning = decoded_payload(part)
+    walk.warn(warning)
+    if len(data) > MAX_DISPLAY_PART_BYTES:
+        data = data[:MAX_DISPLAY_PART_BYTES]
+        walk.warn("the text is very long and has been cut; save the part to see all of it")
+    charset = get_param(part, "charset", "content-type")[0]
+    text, warning = decode_bytes(data, charset or None)
+    walk.warn(warning)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    return text
+
+
+def _plain_text(part: Message, walk: _Walk) -> str:
+    text = _text_of(part, walk)
+    content_type = part.get_content_type()
+    if content_type in ("text/enriched", "text/richtext"):
+        text = re.sub(r"<(?!<)[^>]*>", "", text).replace("<<", "<")
+    if _ctparam(part, "format").lower() == "flowed":
+        text = decode_flowed(text, delsp=_ctparam(part, "delsp").lower() == "yes")
+    match = _PGP_ARMOR.search(text)
+    if match:
+        kind = "signed" if match.group(1) == "SIGNED MESSAGE" else "encrypted"
+        walk.security.append(SecurityLabel(kind=kind, scheme="OpenPGP (inline)", part_path=""))
+    return text
+
+
+def _is_body_candidate(part: Message) -> bool:
+    content_type = part.get_content_type()
+    if _disposition(part) == "attachment":
+        return False
+    if content_type in _TEXT_BODY_TYPES:
+        return True
+    return content_type in ("multipart/alternative", "multipart/related")
+
+
+def _html_and_plain(part: Message, path: str, walk: _Walk) -> tuple[str | None, str | None]:
+    """(html source, plain text) that this part offers as a body, collecting resources."""
+    content_type = part.get_content_type()
+    if content_type == "text/html":
+        return _text_of(part, walk), None
+    if content_type in _TEXT_BODY_TYPES:
+        return None, _plain_text(part, walk)
+    if content_type == "multipart/alternative":
+        return _alternative(part, path, walk)
+    if content_type == "multipart/related":
+        return _related(part, path, walk)
+    return None, None
+
+
+def _alternative(part: Message, path: str, walk: _Walk) -> tuple[str | None, str | None]:
+    html: str | None = None
+    plain: str | None = None
+    for index, child in enumerate(children(part), 1):
+        sub = child_path(path, index)
+        content_type = child.get_content_type()
+        if content_type in ("text/calendar", "application/ics"):
+            _calendar(child, walk)
+            continue
+        if content_type.startswith("multipart/") and content_type not in (
+            "multipart/alternative",
+            "multipart/related",
+        ):
+            # An alternative that is itself mixed: take its body, list its files.
+            inner = _Body()
+            _mixed(child, sub, walk, inner)
+            if inner.html is not None:
+                html = inner.html
+            if inner.plain:
+                plain = "\n".join(inner.plain)
+            continue
+        child_html, child_plain = _html_and_plain(child, sub, walk)
+        # Later alternatives are richer (RFC 2046 5.1.4): the last of each kind wins.
+        html = child_html if child_html is not None else html
+        if child_plain is not None and (child_plain.strip() or plain is None):
+            plain = child_plain
+    if not children(part):
+        plain = _plain_text(part, walk)
+    return html, plain
+
+
+def _related(part: Message, path: str, walk: _Walk) -> tuple[str | None, str | None]:
+    kids = children(part)
+    if not kids:
+        return None, _plain_text(part, walk)
+    start = _ctparam(part, "start")
+    root_type = _ctparam(part, "type").lower()
+    root_index = 0
+    if start:
+        wanted = start.strip().strip("<>")
+        for index, child in enumerate(kids):
+            if _content_id(child) == wanted:
+                root_index = index
+    elif root_type and kids[0].get_content_type() != root_type:
+        # RFC 2387 says the root is first; MHTML writers sometimes put it later but say
+        # its type in the type= parameter.
+        for index, child in enumerate(kids):
+            if child.get_content_type() == root_type:
+                root_index = index
+                break
+    html: str | None = None
+    plain: str | None = None
+    for index, child in enumerate(kids, 1):
+        sub = child_path(path, index)
+        if index - 1 == root_index:
+            html, plain = _html_and_plain(child, sub, walk)
+            if html is None and plain is None:
+                _leaf_or_container(child, sub, walk, _Body())
+            continue
+        cid = _content_id(child)
+        if cid and not child.is_multipart():
+            attachment = _attachment(child, sub, walk, label="inline")
+            walk.inline[cid] = sub
+            walk.inline_parts[cid] = attachment
+        else:
+            _leaf_or_container(child, sub, walk, _Body())
+    return html, plain
+
+
+def _calendar(part: Message, walk: _Walk) -> None:
+    summary = ical.summarise(_text_of(part, walk)[: 4 * 1024 * 1024])
+    if summary is not None and all(summary != known for known in walk.calendar):
+        walk.calendar.append(summary)
+
+
+def _report_text(part: Message, walk: _Walk) -> str:
+    kids = children(part)
+    if kids:  # the feed parser splits delivery-status bodies into header blocks
+        return "\n\n".join("\n".join(f"{k}: {v}" for k, v in block.items()) for block in kids)
+    return _text_of(part, walk)
+
+
+def _message_part(part: Message, path: str, walk: _Walk) -> None:
+    inner = None
+    try:
+        inner = nested_message(part)
+    except Exception:
+        walk.warn(f"the attached message {path} could not be read")
+    name = filename(part)[0]
+    if inner is not None and not name:
+        subject = header_text(raw_value(inner, "subject") or "")[0]
+        name = (subject or "message")[:80] + ".eml"
+    attachment = _attachment(part, path, walk, label="message")
+    walk.attachments.append(
+        Attachment(
+            part_path=path,
+            filename=name.replace("/", "_").replace("\\", "_"),
+            content_type=attachment.content_type,
+            size=attachment.size,
+            disposition=attachment.disposition,
+            content_id=attachment.content_id,
+            label=attachment.label,
+        )
+    )
+    if inner is None:
+        return
+    if walk.quoted_depth + 1 > MAX_QUOTED_DEPTH:
+        walk.warn(f"the attached message {path} is nested too deeply to show")
+        return
+    nested = _build(inner, path, walk.opaque, walk.quoted_depth + 1, None, walk.allow_remote)
+    walk.quoted.append((path, nested))
+
+
+def _leaf_or_container(part: Message, path: str, walk: _Walk, body: _Body) -> None:
+    """Any part outside an alternative/related body choice."""
+    content_type = part.get_content_type()
+    maintype = part.get_content_maintype()
+    if id(part) in walk.opaque:
+        walk.attachments.append(_attachment(part, path, walk))
+        return
+    if content_type == "multipart/signed":
+        protocol = _ctparam(part, "protocol").lower()
+        scheme = _SIGNATURE_TYPES.get(protocol, "unknown")
+        walk.security.append(SecurityLabel(kind="signed", scheme=scheme, part_path=path))
+        kids = children(part)
+        if kids:
+            _leaf_or_container(kids[0], child_path(path, 1), walk, body)
+        for index, child in enumerate(kids[1:], 2):
+            sub = child_path(path, index)
+            signature = _SIGNATURE_TYPES.get(child.get_content_type())
+            walk.attachments.append(
+                _attachment(child, sub, walk, label="signature" if signature else "")
+            )
+        return
+    if content_type == "multipart/encrypted":
+        protocol = _ctparam(part, "protocol").lower()
+        scheme = "OpenPGP" if "pgp" in protocol else "unknown"
+        walk.security.append(SecurityLabel(kind="encrypted", scheme=scheme, part_path=path))
+        for index, child in enumerate(children(part), 1):
+            sub = child_path(path, index)
+            walk.attachments.append(_attachment(child, sub, walk, label="encrypted"))
+        return
+    if maintype == "multipart" and content_type not in (
+        "multipart/alternative",
+        "multipart/related",
+    ):
+        _mixed(part, path, walk, body)
+        return
+    if content_type in _SMIME_OBJECT:
+        smime_type = _ctparam(part, "smime-type").lower()
+        kind = "signed" if "signed" in smime_type else "encrypted"
+        walk.security.append(SecurityLabel(kind=kind, scheme="S/MIME", part_path=path))
+        walk.attachments.append(_attachment(part, path, walk, label=kind))
+        return
+    if content_type in ("application/pgp-encrypted", "application/pgp-signature"):
+        kind = "signed" if content_type.endswith("signature") else "encrypted"
+        walk.security.append(SecurityLabel(kind=kind, scheme="OpenPGP", part_path=path))
+        walk.attachments.append(
+            _attachment(part, path, walk, label="signature" if kind == "signed" else kind)
+        )
+        return
+    if content_type in ("message/rfc822", "message/global"):
+        _message_part(part, path, walk)
+        return
+    summary = reports.summarise(content_type, "")
+    if summary is not None:
+        full = reports.summarise(content_type, _report_text(part, walk))
+        if full is not None:
+            walk.reports.append(full)
+        return
+    if content_type in ("text/calendar", "application/ics"):
+        _calendar(part, walk)
+        if _disposition(part) != "attachment" and content_type == "text/calendar":
+            return
+    if _is_body_candidate(part) and (not body.chosen or filename(part)[0] == ""):
+        html, plain = _html_and_plain(part, path, walk)
+        if html is not None and not body.chosen:
+            body.html, body.part, body.chosen = html, path, True
+            body.plain.append(plain if plain and plain.strip() else html_to_text(html))
+            return
+        if plain is not None:
+            # A later inline text part (a list footer, a second note): shown after the body.
+            body.plain.append(plain)
+            if body.html is not None:
+                body.html_extra.append(plain)
+            if not body.chosen:
+                body.part, body.chosen = path, True
+            return
+    label = ""
+    if content_type.startswith("message/"):
+        label = content_type.split("/", 1)[1]  # partial, external-body, ...
+    attachment = _attachment(part, path, walk, label=label)
+    walk.attachments.append(attachment)
+    if attachment.content_id and maintype == "image":
+        walk.inline.setdefault(attachment.content_id, path)
+
+
+def _mixed(part: Message, path: str, walk: _Walk, body: _Body) -> None:
+    kids = children(part)
+    if not kids:
+        # A multipart whose boundary never appears: the feed parser keeps it as one body.
+        walk.warn("a multipart part has no parts (missing boundary); shown as text")
+        body.plain.append(_plain_text(part, walk))
+        if not body.chosen:
+            body.part, body.chosen = path, True
+        return
+    for index, child in enumerate(kids, 1):
+        _leaf_or_container(child, child_path(path, index), walk, body)
+
+
+# --- the message ---------------------------------------------------------------------------
+
+
+def _addresses(message: Message, name: str, walk: _Walk) -> tuple[Mailbox, ...]:
+    found: list[Mailbox] = []
+    for value in raw_values(message, name):
+        mailboxes, warnings = parse_address_list(value)
+        found.extend(mailboxes)
+        for w in warnings:
+            walk.warn(w)
+    return tuple(found)
+
+
+def _header(message: Message, name: str, walk: _Walk) -> str:
+    value = raw_value(message, name)
+    if value is None:
+        return ""
+    text, warnings = header_text(value)
+    for w in warnings:
+        walk.warn(w)
+    return text
+
+
+def _headers(message: Message, walk: _Walk) -> DisplayHeaders:
+    date = _header(message, "date", walk)
+    date_iso = ""
+    try:
+        date_iso = parsedate_to_datetime(date).isoformat() if date else ""
+    except (TypeError, ValueError, IndexError, OverflowError):
+        walk.warn("the date could not be read")
+    all_headers: list[tuple[str, str]] = []
+    for name, value in message.raw_items():
+        if len(all_headers) >= _MAX_HEADERS_SHOWN:
+            break
+        all_headers.append((header_text(str(name))[0], header_text(str(value))[0]))
+    return DisplayHeaders(
+        subject=_header(message, "subject", walk),
+        from_=_addresses(message, "from", walk),
+        to=_addresses(message, "to", walk),
+        cc=_addresses(message, "cc", walk),
+        bcc=_addresses(message, "bcc", walk),
+        reply_to=_addresses(message, "reply-to", walk),
+        date=date,
+        date_iso=date_iso,
+        message_id=_header(message, "message-id", walk),
+        in_reply_to=_header(message, "in-reply-to", walk),
+        references=_header(message, "references", walk),
+        list_id=_header(message, "list-id", walk),
+        all=tuple(all_headers),
+    )
+
+
+def _defects(message: Message, walk: _Walk) -> None:
+    names: set[str] = set()
+    for part in message.walk():
+        names.update(type(defect).__name__ for defect in getattr(part, "defects", []))
+    for name in sorted(names):
+        walk.warn(f"malformed message structure ({name})")
+
+
+def _build(
+    message: Message,
+    prefix: str,
+    opaque: Opaque,
+    quoted_depth: int,
+    authserv_id: str | None,
+    allow_remote: bool,
+) -> DisplayMessage:
+    walk = _Walk(
+        opaque=opaque,
+        quoted_depth=quoted_depth,
+        authserv_id=authserv_id,
+        allow_remote=allow_remote,
+    )
+    headers = _headers(message, walk)
+    sender: SenderInfo = sender_info(
+        raw_values(message, "from"),
+        raw_values(message, "sender"),
+    )
+    body = _Body()
+    if message.get_content_maintype() == "multipart":
+        _leaf_or_container(message, prefix, walk, body)
+    else:
+        _leaf_or_container(message, child_path(prefix, 1), walk, body)
+    _defects(message, walk)
+    preamble = message.preamble if isinstance(message.preamble, str) else ""
+    if not body.chosen and preamble.strip():
+        # Old bounces put their only human-readable text in the preamble.
+        body.plain.append(raw_to_text(preamble)[0])
+
+    html_out: str | None = None
+    remote: tuple[Any, ...] = ()
+    suspicious: tuple[Any, ...] = ()
+    if body.html is not None:
+        source = body.html[:MAX_TEXT_CHARS] + "".join(
+            f"<hr><pre>{escape(extra)}</pre>" for extra in body.html_extra
+        )
+        safe = sanitise(source, allow_remote=allow_remote)
+        html_out, remote, suspicious = safe.html, safe.remote, safe.suspicious_links
+        for cid in safe.cid_refs:
+            if cid not in walk.inline:
+                walk.warn(f"the image cid:{cid[:60]} is not in the message")
+        referenced = set(safe.cid_refs)
+    else:
+        referenced = set()
+    # Inline images the HTML never shows would otherwise be invisible: list them as files.
+    for cid, attachment in walk.inline_parts.items():
+        if cid not in referenced:
+            walk.attachments.append(attachment)
+    text = "\n".join(body.plain)
+    if len(text) > MAX_TEXT_CHARS:
+        text = text[:MAX_TEXT_CHARS]
+        walk.warn("the text is very long and has been cut")
+    auth = (
+        evaluate(raw_values(message, "authentication-results"), authserv_id)
+        if authserv_id
+        else AuthResults()
+    )
+    return DisplayMessage(
+        headers=headers,
+        sender=sender,
+        text=text,
+        html=html_out,
+        body_type="text/html" if html_out is not None else ("text/plain" if text else ""),
+        body_part=body.part,
+        attachments=tuple(walk.attachments),
+        inline_images=tuple(walk.inline.items()),
+        quoted_messages=tuple(walk.quoted),
+        calendar=tuple(walk.calendar),
+        reports=tuple(walk.reports),
+        security=tuple(walk.security),
+        remote_content=tuple(remote),
+        suspicious_links=tuple(suspicious),
+        auth=auth,
+        warnings=tuple(sender.warnings) + tuple(w for w in walk.warnings if w),
+        remote_allowed=allow_remote,
+    )
+
+
+# --- public API ----------------------------------------------------------------------------
+
+
+def _fallback(raw: bytes, error: BaseException) -> DisplayMessage:
+    """What to show when even the bounded parser failed: the raw text, labelled."""
+    text, _ = decode_bytes(raw[:MAX_TEXT_CHARS], "utf-8")
+    empty: tuple[Mailbox, ...] = ()
+    return DisplayMessage(
+        headers=DisplayHeaders("", empty, empty, empty, empty, empty, "", "", "", "", "", "", ()),
+        sender=SenderInfo("", "", "(unknown sender)", ()),
+        text=text,
+        html=None,
+        body_type="text/plain",
+        body_part="",
+        attachments=(
+            Attachment("1", "message.eml", "message/rfc822", len(raw), "", "", "undecodable"),
+        ),
+        inline_images=(),
+        quoted_messages=(),
+        calendar=(),
+        reports=(),
+        security=(),
+        remote_content=(),
+        suspicious_links=(),
+        auth=AuthResults(),
+        warnings=(f"the message could not be parsed ({type(error).__name__}); shown as raw text",),
+    )
+
+
+def parse_message(
+    raw: bytes, *, authserv_id: str | None = None, allow_remote: bool = False
+) -> DisplayMessage:
+    """The display model of one RFC 5322 message. Never raises.
+
+    authserv_id: the account's own server name in Authentication-Results (None: trust none).
+    allow_remote: keep remote images/CSS in the HTML (the reader's "load remote content").
+    """
+    try:
+        root, opaque = parse_tree(raw)
+        return _build(root, "", opaque, 0, authserv_id, allow_remote)
+    except Exception as error:  # the promise is "never raises": show the raw text instead
+        return _fallback(raw, error)
+
+
+def display_json(
+    raw: bytes, *, authserv_id: str | None = None, allow_remote: bool = False
+) -> dict[str, Any]:
+    """`kittiwake show --file FILE.eml --json`: the display model as a JSON-ready dict."""
+    return parse_message(raw, authserv_id=authserv_id, allow_remote=allow_remote).to_json()
+
+
+def part_bytes(raw: bytes, part_path: str) -> bytes | None:
+    """Decoded bytes of the part at `part_path` (as in Attachment.part_path), or None."""
+    try:
+        root, _ = parse_tree(raw)
+        part = find_part(root, part_path)
+        if part is None:
+            return None
+        data, _warning = decoded_payload(part)
+        return data
+    except Exception:
+        return None
