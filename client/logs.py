@@ -153,11 +153,12 @@ class RedactingFilter(logging.Filter):
 
 
 _installed_factory: Callable[..., logging.LogRecord] | None = None
+_previous_factory: Callable[..., logging.LogRecord] = logging.getLogRecordFactory()
 
 
 def install_redaction() -> None:
     """Redact every record at creation, whatever handler later sees it. Idempotent."""
-    global _installed_factory
+    global _installed_factory, _previous_factory
     current = logging.getLogRecordFactory()
     if current is _installed_factory:
         return
@@ -167,8 +168,17 @@ def install_redaction() -> None:
         redact_record(record)
         return record
 
+    _previous_factory = current
     _installed_factory = factory
     logging.setLogRecordFactory(factory)
+
+
+def uninstall_redaction() -> None:
+    """Undo install_redaction if ours is still the factory in place (tests)."""
+    global _installed_factory
+    if _installed_factory is not None and logging.getLogRecordFactory() is _installed_factory:
+        logging.setLogRecordFactory(_previous_factory)
+    _installed_factory = None
 
 
 class _KittiwakeFileHandler(logging.handlers.RotatingFileHandler):

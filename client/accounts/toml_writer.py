@@ -46,7 +46,8 @@ def format_string(text: str) -> str:
 
 
 def format_key(key: str) -> str:
-    return key if _BARE_KEY.fullmatch(key) else format_string(key)
+    # Keys may only be single-line strings.
+    return key if _BARE_KEY.fullmatch(key) else '"' + _escape(key, multiline=False) + '"'
 
 
 def format_scalar(value: object) -> str:
