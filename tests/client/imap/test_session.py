@@ -1,0 +1,347 @@
+"""Opening, TLS, greeting, framing and failure handling, against scripted servers."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from kittiwake.client.imap.client import ImapClient
+from kittiwake.client.imap.responses import Exists, FetchItem, Untagged
+from kittiwake.client.net.endpoint import Security
+from kittiwake.client.net.errors import (
+    CertificateExpired,
+    CertificateHostMismatch,
+    CertificateUntrusted,
+    ConnectionLost,
+    OperationTimeout,
+    ProtocolError,
+    StartTlsNotOffered,
+    StartTlsRefused,
+)
+from tests.client.imap.scripts import CAPS, PLAIN_JOE, USER, connect, endpoint, greet_and_login
+from tests.servers.certs import CertKind
+from tests.servers.scripted import ScriptedPeer, ScriptedServer
+
+
+async def test_implicit_tls_login_exact_bytes() -> None:
+    async def script(peer: ScriptedPeer) -> None:
+        await greet_and_login(peer)
+        await peer.expect(b"A2 NOOP\r\n")
+        await peer.send(b"A2 OK NOOP completed\r\n")
+        await peer.expect(b"A3 LOGOUT\r\n")
+        await peer.send(b"* BYE Logging out\r\nA3 OK Logout completed\r\n")
+
+    async with ScriptedServer(script, tls="valid") as server:
+        client = await connect(server)
+        assert client.authenticated and client.capabilities.move
+        await client.noop()
+        await client.logout()
+        await server.wait_closed()
+    server.raise_errors()
+    assert server.received == (
+        b"A1 AUTHENTICATE PLAIN " + PLAIN_JOE + b"\r\nA2 NOOP\r\nA3 LOGOUT\r\n"
+    )
+
+
+async def starttls_opening(peer: ScriptedPeer, *, inject: bytes = b"") -> None:
+    await peer.send(b"* OK Dovecot ready.\r\n")
+    await peer.expect(b"A1 CAPABILITY\r\n")
+    await peer.send(b"* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\nA1 OK done\r\n")
+    await peer.expect(b"A2 STARTTLS\r\n")
+    await peer.send(b"A2 OK Begin TLS negotiation now.\r\n" + inject)
+    await peer.start_tls("valid")
+
+
+async def test_starttls_rereads_capabilities_after_the_handshake() -> None:
+    async def script(peer: ScriptedPeer) -> None:
+        await starttls_opening(peer)
+        await peer.expect(b"A3 CAPABILITY\r\n")
+        await peer.send(b"* CAPABILITY " + CAPS + b"\r\nA3 OK done\r\n")
+        await peer.expect(b"A4 AUTHENTICATE PLAIN " + PLAIN_JOE + b"\r\n")
+        await peer.send(b"A4 OK Logged in\r\n")
+        await peer.expect(b"A5 CAPABILITY\r\n")
+        await peer.send(b"* CAPABILITY " + CAPS + b" MOVE\r\nA5 OK done\r\n")
+
+    async with ScriptedServer(script) as server:
+        client = await ImapClient.connect(endpoint(server, Security.STARTTLS), USER)
+        await server.wait_closed()
+        assert client.capabilities.move and not client.capabilities.login_disabled
+        await client.close()
+    server.raise_errors()
+    assert server.received == (
+        b"A1 CAPABILITY\r\nA2 STARTTLS\r\nA3 CAPABILITY\r\n"
+        b"A4 AUTHENTICATE PLAIN " + PLAIN_JOE + b"\r\nA5 CAPABILITY\r\n"
+    )
+
+
+async def test_bytes_injected_after_starttls_ok_are_discarded() -> None:
+    injected = b"* CAPABILITY IMAP4rev1 AUTH=PLAIN X-INJECTED\r\nA3 OK [ALERT] injected\r\n"
+
+    async def script(peer: ScriptedPeer) -> None:
+        await starttls_opening(peer, inject=injected)
+        await peer.expect(b"A3 CAPABILITY\r\n")
+        await peer.send(b"* CAPABILITY " + CAPS + b"\r\nA3 OK done\r\n")
+
+    async with ScriptedServer(script) as server:
+        client = await ImapClient.connect(endpoint(server, Security.STARTTLS))
+        await server.wait_closed()
+        assert "X-INJECTED" not in client.capabilities
+        assert client.alerts == []
+        await client.close()
+    server.raise_errors()
+
+
+async def test_starttls_not_offered_sends_nothing_more() -> None:
+    async def script(peer: ScriptedPeer) -> None:
+        await peer.send(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] no tls here\r\n")
+        await peer.read_until_closed()
+
+    async with ScriptedServer(script) as server:
+        with pytest.raises(StartTlsNotOffered):
+            await ImapClient.connect(endpoint(server, Security.STARTTLS), USER)
+        await server.wait_closed()
+    assert server.received == b""
+
+
+async def test_starttls_refused() -> None:
+    async def script(peer: ScriptedPeer) -> None:
+        await peer.send(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n")
+        await peer.expect(b"A1 STARTTLS\r\n")
+        await peer.send(b"A1 NO TLS is broken today\r\n")
+        await peer.read_until_closed()
+
+    async with ScriptedServer(script) as server:
+        with pytest.raises(StartTlsRefused) as caught:
+            await ImapClient.connect(endpoint(server, Security.STARTTLS), USER)
+        await server.wait_closed()
+    assert caught.value.server_text == "TLS is broken today"
+    assert server.received == b"A1 STARTTLS\r\n"
+
+
+async def test_preauth_on_starttls_is_refused_before_sending_anything() -> None:
+    async def script(peer: ScriptedPeer) -> None:
+        await peer.send(b"* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] welcome joe\r\n")
+        await peer.read_until_closed()
+
+    async with ScriptedServer(script) as server:
+        with pytest.raises(ProtocolError, match="PREAUTH"):
+            await ImapClient.connect(endpoint(server, Security.STARTTLS), USER)
+        await server.wait_closed()
+    assert server.received == b""
+
+
+async def test_preauth_on_implicit_tls_skips_login() -> None:
+    async def script(peer: ScriptedPeer) -> None:
+        await peer.send(b"* PREAUTH [CAPABILITY " + CAPS + b"] welcome joe\r\n")
+        await peer.expect(b"A1 NOOP\r\n")
+        await peer.send(b"A1 OK\r\n")
+
+    async with ScriptedServer(script, tls="valid") as server:
+        client = await connect(server)
+        assert client.authenticated
+        await client.noop()
+        await server.wait_closed()
+        await client.close()
+    server.raise_errors()
+    assert server.received == b"A1 NOOP\r\n"
+
+
+@pytest.mark.parametrize(
+    ("kind", "error"),
+    [
+        ("untrusted", CertificateUntrusted),
+        ("expired", CertificateExpired),
+        ("wrong-host", CertificateHostMismatch),
+    ],
+)
+async def test_bad_certificates_are_refused(kind: CertKind, error: type[Exception]) -> None:
+    async def script(peer: ScriptedPeer) -> None:
+        await greet_and_login(peer)
+
+    async with ScriptedServer(script, tls=kind) as server:
+        with pytest.raises(error) as caught:
+            await connect(server)
+    assert server.received == b""
+    assert caught.value.certificate is not None  # type: ignore[attr-defined]
+
+
+async def test_bad_certificate_on_starttls() -> None:
+    async def script(peer: ScriptedPeer) -> None:
+        await peer.send(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n")
+        await peer.expect(b"A1 STARTTLS\r\n")
+        await peer.send(b"A1 OK go\r\n")
+        await peer.start_tls("untrusted")
+        await peer.read_until_closed()
+
+    async with ScriptedServer(script) as server:
+        with pytest.raises(CertificateUntrusted):
+            await ImapClient.connect(endpoint(server, Security.STARTTLS), USER)
+    assert b"AUTHENTICATE" not in server.received and b"LOGIN" not in server.received
+
+
+async def test_server_closing_mid_response_fails_the_command_at_once() -> None:
+    async def script(peer: ScriptedPeer) -> None:
+        await greet_and_login(peer)
+        await peer.expect(b"A2 UID FETCH 1:* (UID BODY.PEEK[])\r\n")
+        await peer.send(b"* 1 FETCH (UID 1 BODY[] {1000}\r\nonly part of it")
+        await peer.close()
+
+    async with ScriptedServer(script, tls="valid") as server:
+        client = await connect(server, command_timeout=60.0)
+        # The command timeout is a minute; the failure must come from the closed socket.
+        with pytest.raises(ConnectionLost, match="middle of a response"):
+            await asyncio.wait_for(client.uid_fetch("1:*", "UID BODY.PEEK[]"), 5)
+        assert not client.is_open
+        with pytest.raises(ConnectionLost):
+            await client.noop()
+    server.raise_errors()
+
+
+async def test_bye_text_is_carried_by_connection_lost() -> None:
+    async def script(peer: ScriptedPeer) -> None:
+        await greet_and_login(peer)
+        await peer.expect(b"A2 NOOP")
+        await peer.send(b"* BYE Kicked by admin\r\n")
+        await peer.close()
+
+    async with ScriptedServer(script, tls="valid") as server:
+        client = await connect(server, command_timeout=60.0)
+        with pytest.raises(ConnectionLost) as caught:
+            await asyncio.wait_for(client.noop(), 5)
+    assert caught.value.server_text == "Kicked by admin"
+
+
+async def test_silent_server_times_out() -> None:
+    async def script(peer: ScriptedPeer) -> None:
+        await greet_and_login(peer)
+        await peer.expect(b"A2 NOOP")
+        await peer.read_until_closed()
+
+    async with ScriptedServer(script, tls="valid") as server:
+        client = await connect(server, command_timeout=0.3)
+        with pytest.raises(OperationTimeout):
+            await client.noop()
+        assert not client.is_open
+
+
+async def test_endless_line_is_a_protocol_error() -> None:
+    async def script(peer: ScriptedPeer) -> None:
+        await greet_and_login(peer)
+        await peer.expect(b"A2 NOOP")
+        chunk = b"x" * (1 << 16)
+        await peer.send(b"* OK ")
+        for _ in range(80):  # 5 MiB without CRLF, over the 4 MiB bound
+            await peer.send(chunk)
+        await peer.read_until_closed()
+
+    async with ScriptedServer(script, tls="valid") as server:
+        client = await connect(server, command_timeout=60.0)
+        with pytest.raises(ProtocolError, match="longer than"):
+            await asyncio.wait_for(client.noop(), 10)
+
+
+async def test_endless_greeting_is_a_protocol_error() -> None:
+    async def script(peer: ScriptedPeer) -> None:
+        await peer.send(b"* OK " + b"y" * (2 << 20))
+        await peer.read_until_closed()
+
+    async with ScriptedServer(script, tls="valid") as server:
+        with pytest.raises(ProtocolError, match="endless"):
+            await connect(server)
+
+
+async def test_huge_literal_is_streamed_byte_exact() -> None:
+    body = bytes(range(256)) * (96 << 12)  # 96 MiB
+
+    async def script(peer: ScriptedPeer) -> None:
+        await greet_and_login(peer)
+        await peer.expect(b"A2 UID FETCH 7 (UID BODY.PEEK[])\r\n")
+        await peer.send(b"* 1 FETCH (UID 7 BODY[] {%d}\r\n" % len(body))
+        for i in range(0, len(body), 1 << 20):
+            await peer.send(body[i : i + (1 << 20)])
+        await peer.send(b")\r\nA2 OK Fetch completed.\r\n")
+
+    async with ScriptedServer(script, tls="valid") as server:
+        client = await connect(server)
+        result = await client.uid_fetch([7], "UID BODY.PEEK[]")
+        await client.close()
+    server.raise_errors()
+    (item,) = result.messages
+    assert item.uid == 7 and item.section() == body
+
+
+async def test_hundred_thousand_flag_lines_in_one_response() -> None:
+    lines = b"".join(b"* %d FETCH (UID %d FLAGS (\\Seen))\r\n" % (i, i) for i in range(1, 100_001))
+
+    async def script(peer: ScriptedPeer) -> None:
+        await greet_and_login(peer)
+        await peer.expect(b"A2 UID FETCH 1:* (UID FLAGS)\r\n")
+        await peer.send(lines + b"A2 OK Fetch completed.\r\n")
+
+    seen: list[int] = []
+    async with ScriptedServer(script, tls="valid") as server:
+        client = await connect(server)
+        await client.uid_fetch(
+            "1:*", ["UID", "FLAGS"], on_message=lambda m: seen.append(m.uid or 0)
+        )
+        await client.close()
+    server.raise_errors()
+    assert seen == list(range(1, 100_001))
+
+
+async def test_messages_reach_the_callback_before_the_tagged_ok() -> None:
+    first_stored = asyncio.Event()
+
+    async def script(peer: ScriptedPeer) -> None:
+        await greet_and_login(peer)
+        await peer.expect(b"A2 UID FETCH 1:2 (UID FLAGS)\r\n")
+        await peer.send(b"* 1 FETCH (UID 1 FLAGS ())\r\n")
+        # The rest is only sent once the client stored the first message.
+        await asyncio.wait_for(first_stored.wait(), 5)
+        await peer.send(b"* 2 FETCH (UID 2 FLAGS ())\r\nA2 OK done\r\n")
+
+    def store(item: FetchItem) -> None:
+        first_stored.set()
+
+    async with ScriptedServer(script, tls="valid") as server:
+        client = await connect(server)
+        await client.uid_fetch("1:2", "UID FLAGS", on_message=store)
+        await client.close()
+    server.raise_errors()
+
+
+async def test_unsolicited_responses_reach_the_handler() -> None:
+    events: list[Untagged] = []
+
+    async def script(peer: ScriptedPeer) -> None:
+        await greet_and_login(peer)
+        await peer.expect(b"A2 NOOP")
+        await peer.send(b"* 4 EXISTS\r\n* 2 EXPUNGE\r\n* 3 FETCH (FLAGS (\\Seen))\r\nA2 OK\r\n")
+
+    async with ScriptedServer(script, tls="valid") as server:
+        client = await connect(server, on_unsolicited=events.append)
+        await client.noop()
+        await client.close()
+    assert events[0] == Exists(4)
+    assert [type(e).__name__ for e in events] == ["Exists", "Expunge", "FetchItem"]
+
+
+async def test_callback_error_fails_the_command_but_keeps_the_connection() -> None:
+    async def script(peer: ScriptedPeer) -> None:
+        await greet_and_login(peer)
+        await peer.expect(b"A2 UID FETCH")
+        await peer.send(b"* 1 FETCH (UID 1 FLAGS ())\r\n* 2 FETCH (UID 2 FLAGS ())\r\nA2 OK\r\n")
+        await peer.expect(b"A3 NOOP")
+        await peer.send(b"A3 OK\r\n")
+
+    def broken(item: FetchItem) -> None:
+        raise RuntimeError("disk full")
+
+    async with ScriptedServer(script, tls="valid") as server:
+        client = await connect(server)
+        with pytest.raises(RuntimeError, match="disk full"):
+            await client.uid_fetch("1:2", "UID FLAGS", on_message=broken)
+        await client.noop()
+        await client.close()
+    server.raise_errors()
