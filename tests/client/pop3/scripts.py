@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from kittiwake.client.net.endpoint import Endpoint, Security
+from kittiwake.client.pop3.session import Pop3Session
 from tests.servers.scripted import ScriptedPeer, ScriptedServer
 
 CAPA_PLAIN = b"+OK\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nUSER\r\nSASL PLAIN\r\n.\r\n"
@@ -44,3 +47,12 @@ async def logged_in(peer: ScriptedPeer, capa: bytes = CAPA_PLAIN) -> None:
 async def answer_quit(peer: ScriptedPeer) -> None:
     await peer.expect(b"QUIT\r\n")
     await peer.send(b"+OK Logging out.\r\n")
+
+
+async def farewell_arrived(pop: Pop3Session) -> None:
+    """Until the client's stream holds the server's farewell (the loop delivers it soon after
+    the server wrote it; the test must not race that delivery). StreamReader offers no
+    event for "data buffered", hence the bounded yield loop."""
+    reader = pop._connection.reader
+    while not (getattr(reader, "_buffer", b"") or reader.at_eof()):  # noqa: ASYNC110
+        await asyncio.sleep(0)

@@ -10,16 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from kittiwake.client.net.connect import Connection, open_connection
 from kittiwake.client.net.credentials import Credentials, SecretKind
 from kittiwake.client.net.endpoint import Endpoint, Security
 from kittiwake.client.net.errors import (
     AuthenticationFailed,
     CommandFailed,
     ConnectionLost,
+    InsecureConfiguration,
     OperationTimeout,
     ProtocolError,
 )
-from kittiwake.client.pop3.parse import ListEntry, Stat, UidlEntry
+from kittiwake.client.pop3.parse import Capabilities, ListEntry, Stat, UidlEntry
 from kittiwake.client.pop3.session import Pop3Session, open_session
 from tests.client.pop3.scripts import (
     AUTH_PLAIN_ALICE,
@@ -28,6 +30,7 @@ from tests.client.pop3.scripts import (
     LOGIN_BYTES,
     answer_quit,
     endpoint,
+    farewell_arrived,
     logged_in,
 )
 from tests.servers.scripted import ScriptedPeer, ScriptedServer
@@ -535,15 +538,6 @@ async def test_auth_plain_line_is_exact() -> None:
     assert base64.b64decode(AUTH_PLAIN_ALICE[11:-2]) == b"\0alice\0pw"
 
 
-async def farewell_arrived(pop: Pop3Session) -> None:
-    """Until the client's stream holds the server's farewell (the loop delivers it soon after
-    the server wrote it; the test must not race that delivery). StreamReader offers no
-    event for "data buffered", hence the bounded yield loop."""
-    reader = pop._connection.reader
-    while not (getattr(reader, "_buffer", b"") or reader.at_eof()):  # noqa: ASYNC110
-        await asyncio.sleep(0)
-
-
 async def test_farewell_before_a_command_is_connection_lost() -> None:
     farewell_sent = asyncio.Event()
 
@@ -565,3 +559,22 @@ async def test_farewell_before_a_command_is_connection_lost() -> None:
         assert pop.closed
     server.raise_errors()
     assert server.received == LOGIN_BYTES  # NOOP was never sent
+
+
+async def test_no_credential_on_a_stream_without_tls() -> None:
+    # Defence in depth: even handed an un-upgraded stream for a STARTTLS endpoint (a bug
+    # elsewhere), login refuses before a byte is written.
+    async def script(peer: ScriptedPeer) -> None:
+        await peer.send(b"+OK ready\r\n")
+        await peer.read_until_closed()
+
+    async with ScriptedServer(script) as server:
+        plain = await open_connection(endpoint(server, Security.PLAIN_LOOPBACK_ONLY))
+        disguised = Connection(plain.reader, plain.writer, endpoint(server, Security.STARTTLS))
+        session = Pop3Session(disguised)
+        session.capabilities = Capabilities(names=frozenset({"USER"}), sasl=("PLAIN",))
+        with pytest.raises(InsecureConfiguration):
+            await session.login(ALICE)
+        await session.abort()
+        await server.wait_closed()
+    assert server.received == b""
