@@ -106,6 +106,7 @@ def main(args: Sequence[str] | None = None, *, context: Context | None = None) -
         context.paths.ensure()
         setup_logging(context.paths.log_dir, level=logging.DEBUG if options.debug else logging.INFO)
         log.info("command %s", options.command)
+        log.debug("config %s, data %s", context.paths.config_dir, context.paths.data_dir)
         return command.run(options, context)
     except KittiwakeError as error:
         log.info("command %s failed: %s", options.command, type(error).__name__)

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kittiwake.client import cli
+from kittiwake.client.commands import COMMANDS
+from kittiwake.client.net.errors import ConfigError
+from kittiwake.client.paths import HOME_ENV
+from tests.client.accounts.fakes import logging_sandbox
+
+
+@pytest.fixture(autouse=True)
+def _sandbox() -> Iterator[None]:
+    with logging_sandbox():
+        yield
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["accounts", "list"],
+        ["accounts"],
+        ["--help"],
+        ["-h"],
+        ["--version"],
+        ["--home", "/tmp/x", "accounts", "list"],
+        ["--debug", "accounts", "list"],
+        ["frobnicate"],  # unknown: the CLI explains, rather than a window opening silently
+    ],
+)
+def test_these_go_to_the_cli(args: list[str]) -> None:
+    assert cli.wants_cli(args)
+
+
+def test_these_start_the_gui(tmp_path: Path) -> None:
+    message = tmp_path / "saved message"
+    message.write_bytes(b"Subject: hi\r\n\r\nbody\r\n")
+    assert not cli.wants_cli([])
+    assert not cli.wants_cli(["mailto:alice@example.org?subject=hi"])
+    assert not cli.wants_cli(["MAILTO:alice@example.org"])
+    assert not cli.wants_cli(["/home/alice/Downloads/invoice.eml"])
+    assert not cli.wants_cli(["Invoice.EML"])
+    assert not cli.wants_cli([str(message)])  # any existing file the desktop hands over
+
+
+def test_every_registered_command_is_in_the_parser() -> None:
+    parser = cli.build_parser()
+    help_text = parser.format_help()
+    for command in COMMANDS:
+        assert command.name in help_text
+        assert cli.wants_cli([command.name])
+    assert cli.command_names() == {"accounts"}
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"kittiwake {cli.version()}"
+    assert cli.version() != "unknown"
+
+
+def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "accounts" in out and "--home DIR" in out
+
+
+def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([]) == 2
+    assert "a command is needed" in capsys.readouterr().err
+
+
+def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["frobnicate"]) == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_errors_are_one_line_plus_a_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "accounts.toml").write_text("not = [toml")
+    assert cli.main(["--home", str(tmp_path), "accounts", "list"]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("kittiwake: error: ") and "accounts.toml" in lines[0]
+    assert lines[1] == f"hint: {ConfigError.default_hint}"
+
+
+def test_home_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(HOME_ENV, str(tmp_path))
+    assert cli.main(["accounts", "list"]) == 0
+    assert "No accounts" in capsys.readouterr().out
+    assert (tmp_path / "logs" / "kittiwake.log").read_text().count("command accounts") == 1
+
+
+def test_debug_adds_debug_records_to_the_log(tmp_path: Path) -> None:
+    log_file = tmp_path / "logs" / "kittiwake.log"
+    assert cli.main(["--home", str(tmp_path), "accounts", "list"]) == 0
+    assert "INFO" in log_file.read_text() and "DEBUG" not in log_file.read_text()
+    assert cli.main(["--home", str(tmp_path), "--debug", "accounts", "list"]) == 0
+    assert "DEBUG" in log_file.read_text()
+
+
+def test_the_module_runs_as_a_program(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "kittiwake.client.cli", "--home", str(tmp_path), "accounts", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "No accounts" in result.stdout
