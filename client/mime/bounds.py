@@ -22,7 +22,7 @@ MAX_QUOTED_DEPTH: Final = 4
 
 # A header value longer than this is cut before decoding (with a warning). Decoding is linear,
 # so this bounds the size of the model rather than the time.
-MAX_HEADER_CHARS: Final = 64 * 1024
+MAX_HEADER_CHARS: Final = 256 * 1024
 
 # Addresses shown per address header (To/Cc); the rest are summarised as a count.
 MAX_ADDRESSES: Final = 1000

@@ -36,8 +36,24 @@ _TAGS = (set(nh3.ALLOWED_TAGS) - {"area", "map"}) | {
     "tfoot",
 }
 _GENERIC_ATTRS = set(
-    "style class dir lang title align valign width height bgcolor color background border"
-    " cellpadding cellspacing nowrap".split()
+    [
+        "style",
+        "class",
+        "dir",
+        "lang",
+        "title",
+        "align",
+        "valign",
+        "width",
+        "height",
+        "bgcolor",
+        "color",
+        "background",
+        "border",
+        "cellpadding",
+        "cellspacing",
+        "nowrap",
+    ]
 )
 _ATTRS: dict[str, set[str]] = {
     "*": _GENERIC_ATTRS,
@@ -57,8 +73,23 @@ _ATTRS: dict[str, set[str]] = {
 }
 # Removed together with their content: nothing inside them is meant to be read.
 _CLEAN_CONTENT = set(
-    "script title head iframe object embed noembed noframes template textarea select svg"
-    " math xmp applet".split()
+    [
+        "script",
+        "title",
+        "head",
+        "iframe",
+        "object",
+        "embed",
+        "noembed",
+        "noframes",
+        "template",
+        "textarea",
+        "select",
+        "svg",
+        "math",
+        "xmp",
+        "applet",
+    ]
 )
 # Attributes that make the renderer fetch something.
 _LOADING = {"src", "srcset", "background", "poster", "lowsrc", "dynsrc", "data", "codebase"}
@@ -326,7 +357,28 @@ def sanitise(html: str, *, allow_remote: bool = False) -> SafeHtml:
 
 
 _TEXT_BLOCKS = frozenset(
-    "p div br tr li h1 h2 h3 h4 h5 h6 table blockquote pre hr ul ol dl dt dd".split()
+    [
+        "p",
+        "div",
+        "br",
+        "tr",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "blockquote",
+        "pre",
+        "hr",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+    ]
 )
 _TEXT_SKIP = frozenset(("script", "style", "head", "title", "template"))
 
