@@ -7,13 +7,14 @@ before TLS is up and the certificate accepted.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 
 import pytest
 
 from kittiwake.client.net.credentials import Credentials, SecretKind
-from kittiwake.client.net.endpoint import Security
+from kittiwake.client.net.endpoint import Endpoint, Security
 from kittiwake.client.net.errors import (
     AuthenticationFailed,
     CertificateExpired,
@@ -25,10 +26,12 @@ from kittiwake.client.net.errors import (
     MessageRefused,
     MessageTooLarge,
     NetworkError,
+    OperationTimeout,
     ProtocolError,
     StartTlsNotOffered,
     StartTlsRefused,
     SubmissionOutcomeUnknown,
+    TlsHandshakeFailed,
 )
 from kittiwake.client.smtp.session import SubmissionSession
 from tests.client.smtp.transcript import (
@@ -577,3 +580,43 @@ async def test_connection_lost_before_data_is_known_not_sent() -> None:
     assert not isinstance(caught.value, SubmissionOutcomeUnknown)
     assert "nothing was delivered" in caught.value.message
     await session.close()
+
+
+# --- wrong security mode for the port ---------------------------------------------------------
+
+
+async def test_implicit_tls_to_a_starttls_port_hints_at_starttls() -> None:
+    async def script(peer: ScriptedPeer) -> None:
+        await peer.send(GREETING)
+        await peer.read_until_closed()
+
+    async with ScriptedServer(script) as server:
+        with pytest.raises(TlsHandshakeFailed) as caught:
+            await SubmissionSession(endpoint(server, Security.TLS), CREDENTIALS).open()
+        await server.wait_closed()
+    assert "STARTTLS" in caught.value.hint
+    assert b"AUTH" not in server.received
+
+
+async def test_starttls_to_an_implicit_tls_port_hints_at_tls() -> None:
+    # An implicit-TLS server says nothing until the client's handshake. A bare listener plays
+    # it (ScriptedServer's TLS mode cannot be torn down while its handshake waits).
+    done = asyncio.Event()
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # until the client gives up and closes
+        writer.close()
+        done.set()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    point = Endpoint("127.0.0.1", port, Security.STARTTLS, connect_timeout=0.5)
+    try:
+        with pytest.raises(OperationTimeout) as caught:
+            await SubmissionSession(point, CREDENTIALS).open()
+        await asyncio.wait_for(done.wait(), 5)
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert "no greeting" in caught.value.message
+    assert "465" in caught.value.hint
