@@ -70,7 +70,8 @@ async def test_store_unchangedsince_reports_conflicts() -> None:
         [
             (
                 b"A2 UID STORE 1:3,7 (UNCHANGEDSINCE 200) +FLAGS.SILENT (\\Seen)\r\n",
-                b"* 1 FETCH (UID 1 MODSEQ (201))\r\nA2 OK [MODIFIED 7] Conditional STORE failed\r\n",
+                b"* 1 FETCH (UID 1 MODSEQ (201))\r\n"
+                b"A2 OK [MODIFIED 7] Conditional STORE failed\r\n",
             )
         ]
     ) as server:
