@@ -1,0 +1,103 @@
+"""Background full-text indexing: `index_pending` takes a batch of queued messages, extracts
+their text off the write lock, and writes the index in one short transaction.
+
+The FTS5 table `message_fts` is external-content over the view `fts_source` (messages joined
+with body_text): subject and addresses are read from `messages`, the body text is kept once in
+`body_text`. Chosen over contentless because SQLite before 3.43 cannot delete rows from a
+contentless table (expunges would leave ghosts), and because snippet()/highlight() need content.
+unicode61 with remove_diacritics 2 folds case and accents ("Zürich" = "zurich"); the prefix
+indexes (2 and 3 characters) make "inv*" a range read instead of a scan of the term list.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from kittiwake.client.store.bodies import Bodies
+from kittiwake.client.store.database import Database
+
+log = logging.getLogger(__name__)
+
+# Text beyond this is not indexed: a mailing-list digest or a pasted log would otherwise grow
+# the index (and each later merge) by megabytes for words nobody searches for.
+MAX_TEXT_CHARS = 64 * 1024
+PREVIEW_CHARS = 200
+
+Extractor = Callable[[bytes], str]
+# map()-like: the built-in map, or a process pool's map to extract on every core.
+Mapper = Callable[[Callable[[bytes], str], list[bytes]], Iterable[str]]
+
+
+@dataclass(frozen=True)
+class SafeExtractor:
+    """Runs the caller's extractor, turning its failures into "no text" (a broken message is
+    still found by its subject and addresses). Picklable when the extractor is, so it can go
+    to a process pool."""
+
+    extractor: Extractor
+
+    def __call__(self, raw: bytes) -> str:
+        try:
+            return self.extractor(raw)[:MAX_TEXT_CHARS]
+        except Exception:  # a parser bug must not stop indexing of the other messages
+            log.warning("text extraction failed; indexing headers only", exc_info=True)
+            return ""
+
+
+def preview_of(text: str) -> str:
+    return " ".join(text[: PREVIEW_CHARS * 4].split())[:PREVIEW_CHARS]
+
+
+def index_pending(
+    db: Database,
+    bodies: Bodies,
+    limit: int,
+    extractor: Extractor,
+    mapper: Mapper | None = None,
+) -> int:
+    """Index up to `limit` queued messages; returns how many (0: nothing left to do)."""
+    pending = db.conn.execute(
+        "SELECT id, has_body FROM messages WHERE fts_pending ORDER BY id LIMIT ?", (limit,)
+    ).fetchall()
+    if not pending:
+        return 0
+    raws: list[bytes] = []
+    with_body: list[int] = []
+    for message_id, has_body in pending:
+        raw = bodies.get(message_id) if has_body else None
+        if raw is not None:
+            raws.append(raw)
+            with_body.append(message_id)
+    texts = dict(zip(with_body, (mapper or map)(SafeExtractor(extractor), raws), strict=True))
+
+    with db.transaction() as conn:
+        for message_id, has_body in pending:
+            text = texts.get(message_id, "")
+            # The message may have been expunged, or its body stored, since the read above.
+            now = conn.execute(
+                "SELECT has_body FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            if now is None:
+                continue
+            conn.execute(
+                "INSERT INTO message_fts (message_fts, rowid, subject, sender, recipients, cc,"
+                " body) SELECT 'delete', id, subject, sender, recipients, cc, body"
+                " FROM fts_source WHERE id = ?",
+                (message_id,),
+            )
+            conn.execute(
+                "INSERT OR REPLACE INTO body_text (id, text) VALUES (?, ?)", (message_id, text)
+            )
+            conn.execute(
+                "INSERT INTO message_fts (rowid, subject, sender, recipients, cc, body)"
+                " SELECT id, subject, sender, recipients, cc, body FROM fts_source WHERE id = ?",
+                (message_id,),
+            )
+            conn.execute(
+                "UPDATE messages SET fts_pending = (has_body != ?),"
+                " preview = CASE WHEN preview = '' THEN ? ELSE preview END WHERE id = ?",
+                (has_body, preview_of(text), message_id),
+            )
+    return len(pending)
