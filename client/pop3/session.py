@@ -448,12 +448,16 @@ class Pop3Session:
         """A multi-line answer to `write` in pieces, unstuffed; returns the octets written."""
         piece = bytearray()
         total = 0
-        while (content := unstuff(await self._line(MAX_CONTENT_LINE))) is not None:
+        while True:
+            content, done = self._lines.take_body(MAX_CONTENT_LINE)
             piece += content
             if len(piece) >= _SINK_CHUNK:
                 total += len(piece)
                 await _call(write, bytes(piece))
                 piece.clear()
+            if done:
+                break
+            await self._fill()
         if piece:
             total += len(piece)
             await _call(write, bytes(piece))

@@ -181,3 +181,48 @@ def test_stuff_then_unstuff_round_trips(lines: list[bytes]) -> None:
             break
         decoded.append(content)
     assert decoded == [line + b"\r\n" for line in lines]
+
+
+def body_lines() -> st.SearchStrategy[list[bytes]]:
+    line = st.binary(max_size=12).map(lambda b: b.replace(b"\n", b""))
+    dotted = st.sampled_from([b".", b"..", b".x", b"", b"\r"])
+    return st.lists(st.one_of(line, dotted), max_size=25)
+
+
+@given(body_lines(), st.lists(st.integers(min_value=1, max_value=9), min_size=1, max_size=8))
+def test_take_body_equals_line_by_line_unstuffing(lines: list[bytes], cuts: list[int]) -> None:
+    wire = b"".join((b"." + line if line.startswith(b".") else line) + b"\r\n" for line in lines)
+    stream = wire + b".\r\n+OK next\r\n"
+    buffer = LineBuffer()
+    got = b""
+    position = index = 0
+    done = False
+    while not done:
+        size = cuts[index % len(cuts)]
+        buffer.feed(stream[position : position + size])
+        position += size
+        index += 1
+        content, done = buffer.take_body(1000)
+        got += content
+    assert got == b"".join(line + b"\r\n" for line in lines)
+    # Whatever followed the terminator is left for the next answer.
+    buffer.feed(stream[position:])
+    assert buffer.next_line(100) == b"+OK next\r\n"
+
+
+def test_take_body_terminator_forms() -> None:
+    buffer = LineBuffer()
+    buffer.feed(b".\r\n")
+    assert buffer.take_body(100) == (b"", True)
+    buffer.feed(b"a\n..b\n.\nrest")
+    assert buffer.take_body(100) == (b"a\n.b\n", True)
+    assert buffer.pending() == 4
+
+
+def test_take_body_refuses_endless_line() -> None:
+    buffer = LineBuffer()
+    buffer.feed(b"fine\r\n" + b"z" * 90)
+    assert buffer.take_body(100) == (b"fine\r\n", False)
+    buffer.feed(b"z" * 20)
+    with pytest.raises(ProtocolError):
+        buffer.take_body(100)
