@@ -27,9 +27,9 @@ import keyring.backends.fail
 import keyring.backends.null
 import keyring.errors
 
-from kittiwake.client.accounts.model import Account, PasswordStorage
+from kittiwake.client.accounts.model import Account, AuthMethod, PasswordStorage
 from kittiwake.client.logs import register_secret
-from kittiwake.client.net.credentials import SecretKind
+from kittiwake.client.net.credentials import Credentials, SecretKind
 from kittiwake.client.net.errors import PasswordCommandFailed, SecretStoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -277,6 +277,17 @@ class PasswordResolver:
         if cached is not None or source.storage is PasswordStorage.ASK:
             return cached
         return self.store.get(account.id, role)
+
+    def credentials(self, account: Account, role: ServerRole) -> Credentials | None:
+        """The user name and password for one server, ready for a protocol client; None when
+        the person must be asked. Registers the SASL forms (which need the user name) too."""
+        server = account.incoming if role is ServerRole.INCOMING else account.outgoing
+        secret = self.password(account, role)
+        if secret is None:
+            return None
+        register_secret(secret, username=server.username)
+        kind = SecretKind.OAUTH2_TOKEN if server.auth is AuthMethod.OAUTH2 else SecretKind.PASSWORD
+        return Credentials(server.username, secret, kind)
 
     def remember(self, account: Account, role: ServerRole, secret: str) -> None:
         """Keep a password the person typed: in the keyring, or for this session only."""

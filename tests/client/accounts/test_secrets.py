@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import shlex
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ from kittiwake.client.accounts.secrets import (
     usable_backend,
 )
 from kittiwake.client.logs import MASK, redact
-from kittiwake.client.net.credentials import SecretKind
+from kittiwake.client.net.credentials import Credentials, SecretKind
 from kittiwake.client.net.errors import PasswordCommandFailed, SecretStoreUnavailable
 from tests.client.accounts.fakes import (
     BrokenKeyring,
@@ -211,3 +212,20 @@ def test_resolver_follows_the_password_source(memory_keyring: MemoryKeyring) -> 
         "cmd", password_source=PasswordSource(PasswordStorage.COMMAND, f"{PY} -c \"print('c')\"")
     )
     assert resolver.password(command, ServerRole.OUTGOING) == "c"
+
+
+def test_resolver_hands_out_credentials_and_registers_their_sasl_forms(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    account = make_account(password_source=PasswordSource())  # incoming: user alice, OAUTH2
+    resolver = PasswordResolver()
+    assert resolver.credentials(account, ServerRole.OUTGOING) is None
+    memory_keyring.set_password(SERVICE, "work/outgoing", "smtp-pw")
+    memory_keyring.set_password(SERVICE, "work/incoming", "tok")
+    outgoing = resolver.credentials(account, ServerRole.OUTGOING)
+    assert outgoing == Credentials("alice", "smtp-pw", SecretKind.PASSWORD)
+    assert "smtp-pw" not in repr(outgoing)
+    incoming = resolver.credentials(account, ServerRole.INCOMING)
+    assert incoming == Credentials("alice", "tok", SecretKind.OAUTH2_TOKEN)
+    sasl = base64.b64encode(b"\0alice\0smtp-pw").decode()
+    assert redact(f"C: {sasl}") == f"C: {MASK}"
