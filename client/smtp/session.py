@@ -46,6 +46,8 @@ from kittiwake.client.smtp.payload import analyse, dot_stuffed
 from kittiwake.client.smtp.replies import refusal
 from kittiwake.client.smtp.steps import Step, StepLog
 
+FINAL_REPLY_TIMEOUT = 600.0
+
 
 @dataclass(frozen=True)
 class SendResult:
@@ -183,6 +185,7 @@ class SubmissionSession:
         try:
             # aiosmtplib drops whatever arrived after the 220 before the handshake
             # (CVE-2011-0411 style injection); a transcript test holds it to that.
+            wire.log.debug("C: STARTTLS")
             await client.starttls(server_hostname=endpoint.host, timeout=timeout)
         except aiosmtplib.SMTPResponseException as error:
             if error.code < 0:
@@ -373,7 +376,7 @@ class SubmissionSession:
         # write() then read_response() with no await between, so no reply can slip past.
         try:
             protocol.write(dot_stuffed(data))
-            final = await protocol.read_response(timeout=endpoint.command_timeout)
+            final = await protocol.read_response(timeout=self._final_reply_timeout())
         except BaseException as error:
             self._abort()
             if isinstance(error, asyncio.CancelledError):
@@ -393,6 +396,11 @@ class SubmissionSession:
                 port=endpoint.port,
             )
         return final.message
+
+    def _final_reply_timeout(self) -> float:
+        # RFC 5321 4.5.3.2.6: servers may scan the whole message before the final reply and
+        # clients should wait 10 minutes; giving up early only turns a success into "unknown".
+        return max(self.endpoint.command_timeout, FINAL_REPLY_TIMEOUT)
 
     async def _reset(self, client: wire.SmtpClient) -> None:
         # Clears the half-built envelope so the session can send the next message.
