@@ -19,11 +19,11 @@ from kittiwake.client.net.errors import (
     ProtocolError,
     TlsHandshakeFailed,
 )
-from kittiwake.client.pop3.session import open_session
+from kittiwake.client.pop3.session import Pop3Session, open_session
 from tests.client.pop3.scripts import farewell_arrived
 
 if TYPE_CHECKING:
-    from tests.servers.fixtures import MailServer
+    from tests.servers.fixtures import FaultProxy, MailServer, MailUser, ProxyFactory
 
 pytestmark = pytest.mark.servers
 
@@ -236,3 +236,69 @@ async def test_large_message_streams_to_a_file(mail_server: MailServer, tmp_path
         with target.open("wb") as handle:
             assert await pop.retr_to(1, handle) == size
     assert target.read_bytes() == raw
+
+
+# --- faults between us and Dovecot (tests/servers/proxy.py) ------------------------------
+
+
+async def proxied_session(
+    mail_server: MailServer, proxy: FaultProxy, user: MailUser, **overrides: float
+) -> Pop3Session:
+    endpoint = mail_server.endpoint("pop3s", host=proxy.host, port=proxy.port, **overrides)
+    return await open_session(endpoint, user.credentials())
+
+
+async def test_connection_cut_mid_retr_fails_promptly(
+    mail_server: MailServer, fault_proxy: ProxyFactory
+) -> None:
+    user = mail_server.new_user("pop")
+    await asyncio.to_thread(mail_server.save, user, big_message(1024 * 1024))
+    async with fault_proxy(mail_server.host, mail_server.ports["pop3s"]) as proxy:
+        pop = await proxied_session(mail_server, proxy, user, command_timeout=60)
+        proxy.cut_after(300_000, "to_client")
+        with pytest.raises(ConnectionLost):
+            # Far below the 60 s command timeout: the cut itself must end the wait.
+            await asyncio.wait_for(pop.retr(1), 10)
+        assert pop.closed
+    # Nothing was deleted and the next session sees the message whole.
+    async with await open_session(mail_server.endpoint("pop3s"), user.credentials()) as pop:
+        assert (await pop.stat()).count == 1
+
+
+async def test_drop_while_waiting_fails_the_pending_command(
+    mail_server: MailServer, fault_proxy: ProxyFactory
+) -> None:
+    user = mail_server.new_user("pop")
+    async with fault_proxy(mail_server.host, mail_server.ports["pop3s"]) as proxy:
+        pop = await proxied_session(mail_server, proxy, user, command_timeout=60)
+        proxy.stall()
+        pending = asyncio.create_task(pop.stat())
+        await asyncio.sleep(0)  # one loop turn: STAT is written, the task awaits the answer
+        assert not pending.done()
+        proxy.drop_all()
+        with pytest.raises(ConnectionLost):
+            await asyncio.wait_for(pending, 10)
+
+
+async def test_stalled_server_times_out(mail_server: MailServer, fault_proxy: ProxyFactory) -> None:
+    user = mail_server.new_user("pop")
+    async with fault_proxy(mail_server.host, mail_server.ports["pop3s"]) as proxy:
+        pop = await proxied_session(mail_server, proxy, user, command_timeout=0.5)
+        proxy.stall()
+        with pytest.raises(OperationTimeout):
+            await pop.noop()
+        assert pop.closed
+        proxy.resume()
+
+
+async def test_bytes_injected_into_tls_are_never_an_answer(
+    mail_server: MailServer, fault_proxy: ProxyFactory
+) -> None:
+    user = mail_server.new_user("pop")
+    mail_server.save(user, message(1))
+    async with fault_proxy(mail_server.host, mail_server.ports["pop3s"]) as proxy:
+        pop = await proxied_session(mail_server, proxy, user)
+        proxy.inject_to_client(b"+OK 0 0\r\n")
+        with pytest.raises(ConnectionLost):
+            await asyncio.wait_for(pop.stat(), 10)
+        assert pop.closed
