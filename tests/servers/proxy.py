@@ -27,7 +27,8 @@ _DIRECTIONS: tuple[Direction, ...] = ("to_client", "to_server")
 class _Connection:
     client: asyncio.StreamWriter
     server: asyncio.StreamWriter | None = None
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # Set by drop_all(), so pumps held by a stall let go of a dead connection.
+    dropped: asyncio.Event = field(default_factory=asyncio.Event)
 
     def transports(self) -> list[asyncio.WriteTransport]:
         writers = [self.client] if self.server is None else [self.client, self.server]
@@ -42,7 +43,10 @@ class FaultProxy:
         self.target_port = target_port
         self.port = 0
         self.connections = 0  # accepted so far
+        # Bytes read from one side, and bytes passed on to the other, per direction.
+        self.received: dict[Direction, int] = {"to_client": 0, "to_server": 0}
         self.forwarded: dict[Direction, int] = {"to_client": 0, "to_server": 0}
+        self._progress = asyncio.Event()
         self._server: asyncio.Server | None = None
         self._live: list[_Connection] = []
         self._handlers: set[asyncio.Task[None]] = set()
@@ -108,6 +112,7 @@ class FaultProxy:
     def drop_all(self) -> None:
         """Abort every live connection at once (the client sees a reset or end of stream)."""
         for connection in list(self._live):
+            connection.dropped.set()
             for transport in connection.transports():
                 transport.abort()
 
@@ -119,6 +124,19 @@ class FaultProxy:
         """Until `count` connections have been accepted in total."""
         async with asyncio.timeout(timeout), self._accepted:
             await self._accepted.wait_for(lambda: self.connections >= count)
+
+    async def wait_received(
+        self,
+        direction: Direction,
+        n_bytes: int,
+        timeout: float = 10,  # noqa: ASYNC109 (same shape as the rest of the helpers)
+    ) -> None:
+        """Until the proxy has read `n_bytes` in that direction (forwarded or held by a
+        stall): lets a test know data reached the proxy without sleeping."""
+        async with asyncio.timeout(timeout):
+            while self.received[direction] < n_bytes:
+                self._progress.clear()
+                await self._progress.wait()
 
     # -- forwarding ------------------------------------------------------------------------
 
@@ -143,8 +161,8 @@ class FaultProxy:
                 return  # target down: the client sees its connection closed at once
             connection.server = up_writer
             await asyncio.gather(
-                self._pump(reader, up_writer, "to_server"),
-                self._pump(up_reader, writer, "to_client"),
+                self._pump(connection, reader, up_writer, "to_server"),
+                self._pump(connection, up_reader, writer, "to_client"),
                 return_exceptions=True,
             )
         finally:
@@ -154,11 +172,16 @@ class FaultProxy:
             self._handlers.discard(task)
 
     async def _pump(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, direction: Direction
+        self,
+        connection: _Connection,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        direction: Direction,
     ) -> None:
         while data := await reader.read(65536):
-            await self._flowing.wait()
-            if writer.is_closing():
+            self.received[direction] += len(data)
+            self._progress.set()
+            if not await self._until_flowing(connection) or writer.is_closing():
                 return
             budget = self._budget.get(direction)
             if budget is not None and len(data) >= budget:
@@ -176,6 +199,18 @@ class FaultProxy:
         with contextlib.suppress(OSError, RuntimeError):
             if not writer.is_closing() and writer.can_write_eof():
                 writer.write_eof()
+
+    async def _until_flowing(self, connection: _Connection) -> bool:
+        """Wait out a stall; False if the connection was dropped meanwhile."""
+        if not self._flowing.is_set():
+            waits = {
+                asyncio.ensure_future(self._flowing.wait()),
+                asyncio.ensure_future(connection.dropped.wait()),
+            }
+            _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+        return not connection.dropped.is_set()
 
     def _cut_all(self) -> None:
         # close(), not abort(): the bytes already written are flushed before the FIN, so the
