@@ -50,9 +50,11 @@ from kittiwake.client.mime.tree import (
     child_path,
     children,
     decoded_payload,
+    decoded_payload_as,
     find_part,
     nested_message,
     parse_tree,
+    transfer_encoding,
 )
 
 _TEXT_BODY_TYPES = ("text/plain", "text/html", "text/enriched", "text/richtext")
@@ -191,6 +193,7 @@ def _html_and_plain(part: Message, path: str, walk: _Walk) -> tuple[str | None, 
 def _alternative(part: Message, path: str, walk: _Walk) -> tuple[str | None, str | None]:
     html: str | None = None
     plain: str | None = None
+    others: list[tuple[Message, str]] = []
     for index, child in enumerate(children(part), 1):
         sub = child_path(path, index)
         content_type = child.get_content_type()
@@ -210,12 +213,18 @@ def _alternative(part: Message, path: str, walk: _Walk) -> tuple[str | None, str
                 plain = "\n".join(inner.plain)
             continue
         child_html, child_plain = _html_and_plain(child, sub, walk)
+        if child_html is None and child_plain is None:
+            others.append((child, sub))
         # Later alternatives are richer (RFC 2046 5.1.4): the last of each kind wins.
         html = child_html if child_html is not None else html
         if child_plain is not None and (child_plain.strip() or plain is None):
             plain = child_plain
     if not children(part):
         plain = _plain_text(part, walk)
+    elif html is None and plain is None and others:
+        # No alternative we can show as text: offer the richest one as a file.
+        child, sub = others[-1]
+        _leaf_or_container(child, sub, walk, _Body())
     return html, plain
 
 
@@ -265,9 +274,24 @@ def _calendar(part: Message, walk: _Walk) -> None:
 
 def _report_text(part: Message, walk: _Walk) -> str:
     kids = children(part)
-    if kids:  # the feed parser splits delivery-status bodies into header blocks
-        return "\n\n".join("\n".join(f"{k}: {v}" for k, v in block.items()) for block in kids)
-    return _text_of(part, walk)
+    if not kids:
+        return _text_of(part, walk)
+    # The feed parser splits delivery-status bodies into header blocks; a block may even
+    # carry a (base64) body of its own (mimekit's bounce.txt), which is decoded and kept.
+    blocks: list[str] = []
+    encoded = False
+    for block in kids:
+        lines = [f"{k}: {v}" for k, v in block.raw_items()]
+        payload = block.get_payload()
+        if isinstance(payload, str) and payload.strip():
+            if encoded and not lines:  # the body of the previous block's base64 declaration
+                data = decoded_payload_as(block, "base64")[0]
+                lines.append(decode_bytes(data, "utf-8")[0])
+            else:
+                lines.append(_text_of(block, walk))
+        encoded = transfer_encoding(block) == "base64"
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def _message_part(part: Message, path: str, walk: _Walk) -> None:
@@ -354,9 +378,12 @@ def _leaf_or_container(part: Message, path: str, walk: _Walk, body: _Body) -> No
         return
     summary = reports.summarise(content_type, "")
     if summary is not None:
-        full = reports.summarise(content_type, _report_text(part, walk))
-        if full is not None:
+        report_text = _report_text(part, walk)
+        full = reports.summarise(content_type, report_text)
+        if full is not None and full != reports.ReportSummary(kind=full.kind):
             walk.reports.append(full)
+        elif report_text.strip():
+            body.plain.append(report_text)  # prose mislabelled as a report: show it
         return
     if content_type in ("text/calendar", "application/ics"):
         _calendar(part, walk)
@@ -368,6 +395,8 @@ def _leaf_or_container(part: Message, path: str, walk: _Walk, body: _Body) -> No
             body.html, body.part, body.chosen = html, path, True
             body.plain.append(plain if plain and plain.strip() else html_to_text(html))
             return
+        if plain is None and html is not None:
+            plain = html_to_text(html)
         if plain is not None:
             # A later inline text part (a list footer, a second note): shown after the body.
             body.plain.append(plain)
@@ -376,6 +405,8 @@ def _leaf_or_container(part: Message, path: str, walk: _Walk, body: _Body) -> No
             if not body.chosen:
                 body.part, body.chosen = path, True
             return
+        if maintype == "multipart":
+            return  # nothing to show as text; its parts were listed while it was walked
     label = ""
     if content_type.startswith("message/"):
         label = content_type.split("/", 1)[1]  # partial, external-body, ...

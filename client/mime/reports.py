@@ -14,6 +14,7 @@ from kittiwake.client.mime.headers import header_text
 
 MAX_RECIPIENTS = 200
 MAX_REPORT_CHARS = 256 * 1024
+_STATUS_FIELDS = {"action", "status", "remote-mta", "diagnostic-code"}
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def _typed(value: str) -> str:
     """'rfc822; user@example.com' -> 'user@example.com' (the address-type prefix dropped)."""
     _, sep, rest = value.partition(";")
     text, _ = header_text(rest if sep else value)
-    return text
+    return text.strip("<>")
 
 
 def _plain(value: str) -> str:
@@ -71,7 +72,9 @@ def delivery_status(text: str) -> ReportSummary:
         if name == "reporting-mta":
             reporting = _typed(value)
         elif name in ("original-recipient", "final-recipient"):
-            if current is None or name in current or "final-recipient" in current:
+            # A repeated address field, or one after this recipient's status fields, starts
+            # the next recipient (blank lines between recipients are not relied on).
+            if current is None or name in current or len(current.keys() & _STATUS_FIELDS):
                 if len(recipients) >= MAX_RECIPIENTS:
                     break
                 current = {}

@@ -174,12 +174,12 @@ def find_part(root: Message, path: str) -> Message | None:
         numbers = [int(n) for n in path.split(".")]
     except ValueError:
         return None
-    entity = root  # a message whose body the next number indexes
+    entity: Message | None = root  # a message whose body the next number indexes
     part: Message | None = None
     for number in numbers:
-        if number < 1:
+        if number < 1 or entity is None:
             return None
-        if entity.is_multipart() and entity.get_content_maintype() == "multipart":
+        if entity.get_content_maintype() == "multipart" and entity.is_multipart():
             kids = children(entity)
             if number > len(kids):
                 return None
@@ -194,7 +194,7 @@ def find_part(root: Message, path: str) -> Message | None:
         elif part.get_content_maintype() == "multipart":
             entity = part
         else:
-            entity = Message()  # a leaf: any further number fails
+            entity = None  # a leaf: any further number fails
     return part
 
 

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from kittiwake.client.mime.bounds import MAX_DEPTH, MAX_PARTS
+from kittiwake.client.mime.tree import (
+    decoded_payload,
+    find_part,
+    nested_message,
+    parse_tree,
+    transfer_encoding,
+)
+
+
+def nested_multiparts(levels: int) -> bytes:
+    body = b"Content-Type: text/plain\r\n\r\ninnermost\r\n"
+    for i in range(levels):
+        b = b"b%d" % i
+        body = (
+            b"Content-Type: multipart/mixed; boundary=" + b + b"\r\n\r\n--" + b + b"\r\n"
+            + body + b"\r\n--" + b + b"--\r\n"
+        )  # fmt: skip
+    return b"Subject: deep\r\n" + body
+
+
+def nested_messages(levels: int) -> bytes:
+    body = b"Content-Type: text/plain\r\n\r\ninnermost\r\n"
+    for _ in range(levels):
+        body = b"Content-Type: message/rfc822\r\n\r\n" + body
+    return body
+
+
+def test_deep_multipart_nesting_is_cut_into_an_opaque_part() -> None:
+    # The stdlib parser alone dies with RecursionError at about 1,000 levels.
+    root, opaque = parse_tree(nested_multiparts(3000))
+    depth = 0
+    part = root
+    while part.is_multipart():
+        part = part.get_payload()[0]
+        depth += 1
+    assert depth <= MAX_DEPTH
+    assert part.get_content_type() == "application/octet-stream"
+    assert opaque[id(part)] == ("too-deep", "multipart/mixed")
+    assert b"innermost" in decoded_payload(part)[0]  # nothing dropped, just not parsed
+
+
+def test_deep_message_nesting_is_bounded() -> None:
+    root, opaque = parse_tree(nested_messages(5000))
+    assert opaque
+    assert all(reason == "too-deep" for reason, _ in opaque.values())
+
+
+def test_part_count_is_bounded() -> None:
+    parts = b"".join(b"--b\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n" for _ in range(
+        MAX_PARTS + 50))  # fmt: skip
+    root, opaque = parse_tree(b"Content-Type: multipart/mixed; boundary=b\r\n\r\n" + parts)
+    assert any(reason == "too-many-parts" for reason, _ in opaque.values())
+
+
+def test_transfer_encoding_spellings() -> None:
+    cases = {
+        "7-bit": "", "8bits": "", "binary": "", "Quoted printable": "quoted-printable",
+        "base64;": "base64", " BASE64 ": "base64", "x-uuencode": "uu", "x-gzip64": "x-gzip64",
+    }  # fmt: skip
+    for written, normal in cases.items():
+        root, _ = parse_tree(f"Content-Transfer-Encoding: {written}\r\n\r\nx".encode())
+        assert transfer_encoding(root) == normal, written
+
+
+def test_base64_junk_and_bad_padding_and_uuencode() -> None:
+    root, _ = parse_tree(b"Content-Transfer-Encoding: base64\r\n\r\naGVsbG8= ignored\r\n")
+    assert decoded_payload(root)[0] == b"hello"
+    root, _ = parse_tree(b"Content-Transfer-Encoding: base64\r\n\r\naGVsbG8\r\n*")
+    assert decoded_payload(root)[0] == b"hello"
+    uu = b"begin 644 x.txt\r\n%:&5L;&\\`\r\n`\r\nend\r\n"
+    root, _ = parse_tree(b"Content-Transfer-Encoding: x-uuencode\r\n\r\n" + uu)
+    assert decoded_payload(root)[0] == b"hello"
+
+
+def test_unknown_encoding_is_returned_raw_with_a_warning() -> None:
+    root, _ = parse_tree(b"Content-Transfer-Encoding: x-gzip64\r\n\r\nabc")
+    data, warning = decoded_payload(root)
+    assert data == b"abc" and warning
+
+
+def test_8bit_body_bytes_survive_exactly() -> None:
+    root, _ = parse_tree(b"Content-Type: text/plain; charset=koi8-r\r\n\r\n\xf0\xd2\xc9\r\n")
+    assert decoded_payload(root)[0] == b"\xf0\xd2\xc9\r\n"
+
+
+def test_find_part_uses_imap_section_numbers() -> None:
+    raw = (
+        b"Content-Type: multipart/mixed; boundary=o\r\n\r\n"
+        b"--o\r\nContent-Type: text/plain\r\n\r\none\r\n"
+        b"--o\r\nContent-Type: message/rfc822\r\n\r\n"
+        b"Subject: inner\r\nContent-Type: multipart/alternative; boundary=i\r\n\r\n"
+        b"--i\r\nContent-Type: text/plain\r\n\r\ninner plain\r\n"
+        b"--i\r\nContent-Type: text/html\r\n\r\n<p>inner</p>\r\n--i--\r\n"
+        b"--o--\r\n"
+    )
+    root, _ = parse_tree(raw)
+    assert decoded_payload(find_part(root, "1"))[0].startswith(b"one")  # type: ignore[arg-type]
+    assert find_part(root, "2").get_content_type() == "message/rfc822"  # type: ignore[union-attr]
+    html = find_part(root, "2.2")
+    assert html is not None and decoded_payload(html)[0].startswith(b"<p>inner")
+    assert find_part(root, "3") is None and find_part(root, "1.1") is None
+    assert find_part(root, "x") is None and find_part(root, "0") is None
+
+
+def test_base64_encoded_message_rfc822_is_decoded_then_parsed() -> None:
+    import base64
+
+    inner = base64.encodebytes(b"Subject: hidden\r\n\r\nhello\r\n")
+    raw = b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n" + inner
+    root, _ = parse_tree(raw)
+    message = nested_message(root)
+    assert message is not None and message["subject"] == "hidden"
