@@ -43,7 +43,7 @@ def test_deep_multipart_nesting_is_cut_into_an_opaque_part() -> None:
 
 
 def test_deep_message_nesting_is_bounded() -> None:
-    root, opaque = parse_tree(nested_messages(5000))
+    _, opaque = parse_tree(nested_messages(5000))
     assert opaque
     assert all(reason == "too-deep" for reason, _ in opaque.values())
 
@@ -51,7 +51,7 @@ def test_deep_message_nesting_is_bounded() -> None:
 def test_part_count_is_bounded() -> None:
     parts = b"".join(b"--b\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n" for _ in range(
         MAX_PARTS + 50))  # fmt: skip
-    root, opaque = parse_tree(b"Content-Type: multipart/mixed; boundary=b\r\n\r\n" + parts)
+    _, opaque = parse_tree(b"Content-Type: multipart/mixed; boundary=b\r\n\r\n" + parts)
     assert any(reason == "too-many-parts" for reason, _ in opaque.values())
 
 
