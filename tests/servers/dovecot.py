@@ -8,7 +8,11 @@ which delivers through Dovecot's own LMTP, so a message submitted to bob lands i
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import contextlib
+import ctypes
+import ctypes.util
 import dataclasses
 import grp
 import os
@@ -21,6 +25,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -87,6 +92,27 @@ def find_dovecot() -> tuple[str, str]:
     return dovecot, doveadm
 
 
+def _die_with_parent_thread() -> Callable[[], None] | None:
+    """On Linux, when started from the main thread: the master gets SIGTERM if the test
+    process dies without tearing down (SIGKILL, a crash), so no Dovecot outlives its run.
+
+    Not from other threads: the kernel signals when the *thread* that forked exits, and a
+    restart() from a worker thread (asyncio.to_thread) must not die with that worker.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return None
+    pr_set_pdeathsig = 1
+
+    def arm() -> None:
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+    return arm
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -94,8 +120,8 @@ def _free_port() -> int:
         return port
 
 
-def _accounts() -> tuple[int, int, str, str]:
-    """(mail uid, mail gid, internal user, login user) for how we run.
+def _accounts() -> tuple[int, int, str, str, str]:
+    """(mail uid, mail gid, internal user, internal group, login user) for how we run.
 
     Dovecot refuses to let mail processes run as root, so as root (CI, containers) mail
     belongs to nobody:nogroup and the daemons use Debian's own dovecot/dovenull accounts.
@@ -103,7 +129,8 @@ def _accounts() -> tuple[int, int, str, str]:
     """
     if os.geteuid() != 0:
         me = pwd.getpwuid(os.geteuid()).pw_name
-        return os.geteuid(), os.getegid(), me, me
+        my_group = grp.getgrgid(os.getegid()).gr_name
+        return os.geteuid(), os.getegid(), me, my_group, me
 
     def user_or(name: str, fallback: str) -> str:
         try:
@@ -112,12 +139,22 @@ def _accounts() -> tuple[int, int, str, str]:
         except KeyError:
             return fallback
 
+    def group_or(name: str, fallback: str) -> str:
+        try:
+            grp.getgrnam(name)
+            return name
+        except KeyError:
+            return fallback
+
     nobody = pwd.getpwnam("nobody")
-    try:
-        gid = grp.getgrnam("nogroup").gr_gid
-    except KeyError:
-        gid = nobody.pw_gid
-    return nobody.pw_uid, gid, user_or("dovecot", "nobody"), user_or("dovenull", "nobody")
+    nogroup = group_or("nogroup", grp.getgrgid(nobody.pw_gid).gr_name)
+    return (
+        nobody.pw_uid,
+        grp.getgrnam(nogroup).gr_gid,
+        user_or("dovecot", "nobody"),
+        group_or("dovecot", nogroup),
+        user_or("dovenull", "nobody"),
+    )
 
 
 class MailServer:
@@ -129,6 +166,8 @@ class MailServer:
         self.ca_file = certs.ca_file
         self._cert, self._key = certs.server_cert_pem("valid")
         self.root = tempfile.mkdtemp(prefix="kittiwake-dovecot-")
+        # Belt and braces: a session that never reaches the fixture's teardown still cleans up.
+        atexit.register(self.close)
         # Dovecot's own processes (auth as `dovecot`, mail as `nobody`) must traverse it.
         os.chmod(self.root, 0o755)
         self.config_path = os.path.join(self.root, "dovecot.conf")
@@ -139,7 +178,8 @@ class MailServer:
         os.makedirs(self.users_dir)
         os.chmod(self.users_dir, 0o755)
         self.log_path = os.path.join(self.root, "dovecot.log")
-        self._uid, self._gid, self._internal_user, self._login_user = _accounts()
+        accounts = _accounts()
+        self._uid, self._gid, self._internal_user, self._internal_group, self._login_user = accounts
         self._lock = threading.Lock()
         self._users: dict[str, MailUser] = {}
         self._process: subprocess.Popen[bytes] | None = None
@@ -207,6 +247,7 @@ class MailServer:
 
     def close(self) -> None:
         """Stop everything and remove the temporary directory."""
+        atexit.unregister(self.close)
         self.stop()
         if self._front is not None:
             self._front.close()
@@ -227,6 +268,7 @@ class MailServer:
                 stdin=subprocess.DEVNULL,
                 stdout=stderr,
                 stderr=stderr,
+                preexec_fn=_die_with_parent_thread(),
             )
         deadline = time.monotonic() + 20
         pending = {*self._private.values(), self.ports["lmtp"]}
@@ -372,6 +414,16 @@ class MailServer:
                 # Re-check at least every 0.2s for mail that arrives another way.
                 self.relay.delivered.wait(min(remaining, 0.2))
 
+    async def await_messages(
+        self,
+        user: MailUser,
+        count: int,
+        mailbox: str = "INBOX",
+        timeout: float = 10,  # noqa: ASYNC109 (mirrors wait_for_messages)
+    ) -> None:
+        """wait_for_messages() for async tests: waits in a worker thread, not in the loop."""
+        await asyncio.to_thread(self.wait_for_messages, user, count, mailbox, timeout)
+
     # -- configuration ---------------------------------------------------------------------
 
     def _write_config(self) -> None:
@@ -381,7 +433,7 @@ class MailServer:
         root = self.root
         config = f"""\
 # Generated by tests/servers/dovecot.py for one test session; see that module.
-instance_name = kittiwake-{os.path.basename(root)}
+instance_name = {os.path.basename(root)}
 base_dir = {root}/run
 state_dir = {root}/state
 log_path = {self.log_path}
@@ -390,6 +442,7 @@ listen = 127.0.0.1
 hostname = mail.{DOMAIN}
 postmaster_address = postmaster@{DOMAIN}
 default_internal_user = {self._internal_user}
+default_internal_group = {self._internal_group}
 default_login_user = {self._login_user}
 first_valid_uid = 1
 first_valid_gid = 1

@@ -10,11 +10,13 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 from email.policy import SMTP
+from pathlib import Path
 
 import pytest
 
 from kittiwake.client.net.endpoint import Security
-from tests.servers.dovecot import DOMAIN
+from tests.servers import dovecot
+from tests.servers.dovecot import DOMAIN, DovecotUnavailable
 from tests.servers.fixtures import MailServer, MailUser, ProxyFactory
 
 
@@ -282,3 +284,33 @@ async def test_tls_passes_end_to_end_through_the_fault_proxy(
         # The proxy saw only ciphertext: the password never crossed it in clear.
         assert proxy.forwarded["to_server"] > 0
         writer.close()
+
+
+async def test_await_messages_in_an_async_test(mail_server: MailServer) -> None:
+    user = mail_server.new_user("async")
+    mail_server.save(user, b"Subject: a\r\n\r\nb\r\n")
+    await mail_server.await_messages(user, 1)
+    with pytest.raises(TimeoutError):
+        await mail_server.await_messages(user, 2, timeout=0.3)
+
+
+# -- missing Dovecot pieces are named, with their Debian package ------------------------------
+
+
+def test_missing_protocol_modules_name_their_packages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "imap").touch()
+    monkeypatch.setattr(dovecot, "_LIBEXEC_DIRS", (str(tmp_path),))
+    with pytest.raises(DovecotUnavailable) as missing:
+        dovecot.find_dovecot()
+    text = str(missing.value)
+    for package in ("dovecot-pop3d", "dovecot-lmtpd", "dovecot-submissiond"):
+        assert package in text
+    assert "dovecot-imapd" not in text
+
+
+def test_missing_dovecot_binary_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("shutil.which", lambda name: f"/nonexistent/{name}")
+    with pytest.raises(DovecotUnavailable, match="dovecot-core"):
+        dovecot.find_dovecot()
