@@ -38,6 +38,10 @@ MESSAGE = (
 SENT = MESSAGE.replace(b"Bcc: carol@example.org\r\n", b"")
 STUFFED = SENT.replace(b"\r\n.a line", b"\r\n..a line") + b".\r\n"
 
+MAIL_FROM = b"MAIL FROM:<alice@example.org> SIZE=%d\r\n" % len(SENT)
+RCPTS = [b"RCPT TO:<bob@example.org>\r\n", b"RCPT TO:<carol@example.org>\r\n"]
+SESSION_START = EHLO_LINE + b"STARTTLS\r\n" + EHLO_LINE + AUTH_PLAIN_LINE
+
 
 def endpoint(server: ScriptedServer, security: Security, **overrides: object) -> Endpoint:
     values: dict[str, object] = {
