@@ -16,15 +16,15 @@ sync layer can rely on that: a crash between download and QUIT loses no mail.
 Commands run one at a time (POP3 has no tags to match answers to commands). A failure that
 leaves the answer half-read (timeout, dropped connection, malformed reply, cancellation, a
 sink that raised) closes the session, since the next answer could not be told apart from the
-rest of this one; a plain -ERR leaves the session usable.
+rest of this one; a plain -ERR leaves the session usable (see wire.py).
+
+APOP is not offered: it rests on MD5 and needs the password stored in clear on the server;
+under TLS, SASL PLAIN or USER/PASS protect the password as well.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import inspect
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol, runtime_checkable
 
@@ -34,18 +34,13 @@ from kittiwake.client.net.endpoint import Endpoint, Security
 from kittiwake.client.net.errors import (
     AuthenticationFailed,
     CommandFailed,
-    ConnectionLost,
     InsecureConfiguration,
-    OperationTimeout,
     ProtocolError,
 )
 from kittiwake.client.pop3 import sasl
 from kittiwake.client.pop3.parse import (
-    MAX_CONTENT_LINE,
-    MAX_STATUS_LINE,
     Capabilities,
     Continuation,
-    LineBuffer,
     ListEntry,
     Stat,
     Status,
@@ -55,16 +50,12 @@ from kittiwake.client.pop3.parse import (
     parse_list,
     parse_list_line,
     parse_stat,
-    parse_status,
     parse_uidl,
     parse_uidl_line,
-    unstuff,
 )
 from kittiwake.client.pop3.starttls import stls_dialog
+from kittiwake.client.pop3.wire import Wire
 
-# Bytes asked of the socket per read, and the size of the pieces a sink receives.
-_READ_CHUNK = 64 * 1024
-_SINK_CHUNK = 64 * 1024
 # A server that keeps challenging after our answer and our cancel is not going to finish.
 _MAX_CHALLENGES = 3
 
@@ -102,11 +93,8 @@ async def open_session(endpoint: Endpoint, credentials: Credentials) -> Pop3Sess
 
 class Pop3Session:
     def __init__(self, connection: Connection) -> None:
-        self._connection = connection
+        self._wire = Wire(connection)
         self._endpoint = connection.endpoint
-        self._lines = LineBuffer()
-        self._lock = asyncio.Lock()
-        self._closed = False
         self.greeting = Status(ok=True, text="")
         self.capabilities = Capabilities()
         self.authenticated = False
@@ -119,12 +107,12 @@ class Pop3Session:
         dialog = stls_dialog if endpoint.security is Security.STARTTLS else None
         session = cls(await open_connection(endpoint, dialog))
         try:
-            pre_tls = session._connection.pre_tls
+            pre_tls = session.connection.pre_tls
             if isinstance(pre_tls, Status):
                 session.greeting = pre_tls
             else:
-                async with session._exclusive(greeting=True):
-                    session.greeting = await session._expect_ok("greeting", refused="session")
+                async with session._wire.exclusive(greeting=True):
+                    session.greeting = await session._wire.expect_ok("the session")
             # After STLS the clear-text CAPA may have been forged: ask again under TLS.
             await session.capa()
         except BaseException:
@@ -142,21 +130,26 @@ class Pop3Session:
         traceback: TracebackType | None,
     ) -> None:
         # Only a block that finished normally commits its DELEs; anything else rolls back.
-        if exc is None and not self._closed:
+        if exc is None and not self.closed:
             await self.quit()
         else:
             await self.abort()
 
     @property
     def closed(self) -> bool:
-        return self._closed
+        return self._wire.closed
+
+    @property
+    def connection(self) -> Connection:
+        """The underlying stream (its certificate: `connection.peer_certificate()`)."""
+        return self._wire.connection
 
     async def quit(self) -> None:
         """QUIT: the server now deletes every message marked with DELE, and says goodbye."""
         try:
-            async with self._exclusive():
-                await self._send(b"QUIT\r\n")
-                status = await self._status()
+            async with self._wire.exclusive():
+                await self._wire.send(b"QUIT\r\n")
+                status = await self._wire.status()
         finally:
             await self.abort()
         if not status.ok:
@@ -170,8 +163,7 @@ class Pop3Session:
 
     async def abort(self) -> None:
         """Close without QUIT: messages marked with DELE stay on the server."""
-        self._closed = True
-        await self._connection.close()
+        await self._wire.abort()
 
     # --- login ---------------------------------------------------------------------------
 
@@ -199,7 +191,7 @@ class Pop3Session:
         # connect.py never hands back an un-upgraded STARTTLS stream; this makes the rule
         # local and obvious: no credential on a stream without TLS unless the user chose a
         # plain loopback connection.
-        tls_up = self._connection.writer.get_extra_info("ssl_object") is not None
+        tls_up = self.connection.writer.get_extra_info("ssl_object") is not None
         if not tls_up and self._endpoint.security is not Security.PLAIN_LOOPBACK_ONLY:
             raise InsecureConfiguration(
                 "Refusing to send a password over a connection without TLS.",
@@ -214,34 +206,34 @@ class Pop3Session:
             raise AuthenticationFailed("The user name contains a line break and cannot be sent.")
         if any(ch in credentials.secret for ch in "\r\n\x00"):
             raise AuthenticationFailed("The password contains a line break and cannot be sent.")
-        async with self._exclusive():
-            await self._send(b"USER " + user + b"\r\n")
-            status = await self._status()
+        async with self._wire.exclusive():
+            await self._wire.send(b"USER " + user + b"\r\n")
+            status = await self._wire.status()
             if status.ok:
-                await self._send(b"PASS " + secret + b"\r\n")
-                status = await self._status()
+                await self._wire.send(b"PASS " + secret + b"\r\n")
+                status = await self._wire.status()
             if not status.ok:
                 raise self._auth_failed(status)
 
     async def _authenticate(self, mechanism: str, initial: bytes, *, cancel: bytes) -> None:
-        async with self._exclusive():
+        async with self._wire.exclusive():
             line = sasl.command_line(mechanism, initial)
             sent = line is not None
-            await self._send(line or b"AUTH " + mechanism.encode("ascii") + b"\r\n")
+            await self._wire.send(line or b"AUTH " + mechanism.encode("ascii") + b"\r\n")
             detail = ""
             for _ in range(_MAX_CHALLENGES):
-                reply = parse_auth_reply(await self._line(MAX_STATUS_LINE))
+                reply = parse_auth_reply(await self._wire.line())
                 if isinstance(reply, Status):
                     if reply.ok:
                         return
                     raise self._auth_failed(reply, detail)
                 if not sent:
-                    await self._send(initial + b"\r\n")
+                    await self._wire.send(initial + b"\r\n")
                     sent = True
                 else:
                     # XOAUTH2 explains a refusal in a challenge (JSON); answer to get the -ERR.
                     detail = _printable(reply)
-                    await self._send(cancel)
+                    await self._wire.send(cancel)
             raise ProtocolError(f"{self._endpoint.label} never finished the AUTH exchange.")
 
     def _auth_failed(self, status: Status, detail: str = "") -> AuthenticationFailed:
@@ -258,45 +250,45 @@ class Pop3Session:
 
     async def capa(self) -> Capabilities:
         """CAPA (RFC 2449). A server without CAPA gets `Capabilities(supported=False)`."""
-        async with self._exclusive():
-            await self._send(b"CAPA\r\n")
-            status = await self._status()
+        async with self._wire.exclusive():
+            await self._wire.send(b"CAPA\r\n")
+            status = await self._wire.status()
             if status.ok:
-                self.capabilities = parse_capabilities(await self._collect())
+                self.capabilities = parse_capabilities(await self._wire.collect())
             else:
                 self.capabilities = Capabilities(supported=False)
         return self.capabilities
 
     async def stat(self) -> Stat:
-        async with self._exclusive():
-            await self._send(b"STAT\r\n")
-            return parse_stat(await self._expect_ok("STAT"))
+        async with self._wire.exclusive():
+            await self._wire.send(b"STAT\r\n")
+            return parse_stat(await self._wire.expect_ok("STAT"))
 
     async def list_messages(self) -> list[ListEntry]:
         """Every message not marked deleted, with its size in octets."""
-        async with self._exclusive():
-            await self._send(b"LIST\r\n")
-            await self._expect_ok("LIST")
-            return parse_list(await self._collect())
+        async with self._wire.exclusive():
+            await self._wire.send(b"LIST\r\n")
+            await self._wire.expect_ok("LIST")
+            return parse_list(await self._wire.collect())
 
     async def list_one(self, number: int) -> ListEntry:
         command = b"LIST %d\r\n" % _number(number)
-        async with self._exclusive():
-            await self._send(command)
-            return parse_list_line((await self._expect_ok("LIST")).text)
+        async with self._wire.exclusive():
+            await self._wire.send(command)
+            return parse_list_line((await self._wire.expect_ok("LIST")).text)
 
     async def uidl(self) -> list[UidlEntry]:
         """Message numbers with their unique ids, which stay the same across sessions."""
-        async with self._exclusive():
-            await self._send(b"UIDL\r\n")
-            await self._expect_ok("UIDL")
-            return parse_uidl(await self._collect())
+        async with self._wire.exclusive():
+            await self._wire.send(b"UIDL\r\n")
+            await self._wire.expect_ok("UIDL")
+            return parse_uidl(await self._wire.collect())
 
     async def uidl_one(self, number: int) -> UidlEntry:
         command = b"UIDL %d\r\n" % _number(number)
-        async with self._exclusive():
-            await self._send(command)
-            return parse_uidl_line((await self._expect_ok("UIDL")).text)
+        async with self._wire.exclusive():
+            await self._wire.send(command)
+            return parse_uidl_line((await self._wire.expect_ok("UIDL")).text)
 
     async def top(self, number: int, lines: int) -> bytes:
         """The header, the blank line, and the first `lines` lines of the body."""
@@ -304,10 +296,10 @@ class Pop3Session:
             raise ValueError("TOP needs a line count of 0 or more")
         command = b"TOP %d %d\r\n" % (_number(number), lines)
         pieces: list[bytes] = []
-        async with self._exclusive():
-            await self._send(command)
-            await self._expect_ok("TOP")
-            await self._stream(pieces.append)
+        async with self._wire.exclusive():
+            await self._wire.send(command)
+            await self._wire.expect_ok("TOP")
+            await self._wire.stream(pieces.append)
         return b"".join(pieces)
 
     async def retr(self, number: int) -> bytes:
@@ -325,10 +317,10 @@ class Pop3Session:
         """
         command = b"RETR %d\r\n" % _number(number)
         write = sink.write if isinstance(sink, BinaryWritable) else sink
-        async with self._exclusive():
-            await self._send(command)
-            await self._expect_ok("RETR")
-            return await self._stream(write)
+        async with self._wire.exclusive():
+            await self._wire.send(command)
+            await self._wire.expect_ok("RETR")
+            return await self._wire.stream(write)
 
     async def dele(self, number: int) -> None:
         """Mark a message deleted. It disappears from the server only at `quit()`."""
@@ -341,143 +333,10 @@ class Pop3Session:
     async def noop(self) -> None:
         await self._simple(b"NOOP\r\n", "NOOP")
 
-    # --- the wire --------------------------------------------------------------------------
-
-    @contextlib.asynccontextmanager
-    async def _exclusive(self, *, greeting: bool = False) -> AsyncIterator[None]:
-        async with self._lock:
-            if self._closed:
-                raise ConnectionLost(
-                    f"The POP3 session with {self._endpoint.label} is closed.",
-                    "Open a new session.",
-                    host=self._endpoint.host,
-                    port=self._endpoint.port,
-                )
-            try:
-                if not greeting:
-                    await self._refuse_unsolicited()
-                yield
-            except (CommandFailed, AuthenticationFailed):
-                raise  # the server answered -ERR: both sides are still in step
-            except BaseException:
-                # Timeout, lost connection, garbage, cancellation: the rest of this answer
-                # may still arrive and would be read as the next one. End the session.
-                self._closed = True
-                self._connection.writer.close()
-                raise
-
-    async def _refuse_unsolicited(self) -> None:
-        """POP3 is strictly question and answer. A server that spoke before we asked (or hung
-        up) is ending the session: kicked, idle timeout, shutdown. Say so before sending a
-        command, rather than read its farewell as the answer to that command."""
-        reader = self._connection.reader
-        # StreamReader has no public "bytes buffered" view; connect.py reads it the same way.
-        buffered = bool(getattr(reader, "_buffer", b""))
-        if not (buffered or self._lines.pending() or reader.at_eof()):
-            return
-        if buffered:
-            self._lines.feed(await reader.read(_READ_CHUNK))  # returns at once: data is there
-        text = ""
-        line = self._lines.next_line(MAX_STATUS_LINE)
-        if line is not None:
-            with contextlib.suppress(ProtocolError):
-                text = parse_status(line).text
-        raise ConnectionLost(
-            f"{self._endpoint.label} ended the session" + (f": {text}" if text else "."),
-            host=self._endpoint.host,
-            port=self._endpoint.port,
-            server_text=text,
-        )
-
     async def _simple(self, command: bytes, verb: str) -> Status:
-        async with self._exclusive():
-            await self._send(command)
-            return await self._expect_ok(verb)
-
-    async def _send(self, data: bytes) -> None:
-        writer = self._connection.writer
-        try:
-            writer.write(data)
-            async with asyncio.timeout(self._endpoint.command_timeout):
-                await writer.drain()
-        except TimeoutError:
-            raise self._timeout() from None
-        except OSError as error:
-            raise self._lost(error) from error
-
-    async def _fill(self) -> None:
-        try:
-            async with asyncio.timeout(self._endpoint.command_timeout):
-                data = await self._connection.reader.read(_READ_CHUNK)
-        except TimeoutError:
-            raise self._timeout() from None
-        except OSError as error:  # reset, broken pipe, TLS record errors
-            raise self._lost(error) from error
-        if not data:
-            raise self._lost(None)
-        self._lines.feed(data)
-
-    async def _line(self, limit: int) -> bytes:
-        while (line := self._lines.next_line(limit)) is None:
-            await self._fill()
-        return line
-
-    async def _status(self) -> Status:
-        return parse_status(await self._line(MAX_STATUS_LINE))
-
-    async def _expect_ok(self, verb: str, *, refused: str = "") -> Status:
-        status = await self._status()
-        if not status.ok:
-            what = refused or verb
-            raise CommandFailed(
-                f"{self._endpoint.label} refused {what}: {status.text}",
-                host=self._endpoint.host,
-                port=self._endpoint.port,
-                server_text=status.text,
-            )
-        return status
-
-    async def _collect(self) -> list[bytes]:
-        """A short multi-line answer (CAPA, LIST, UIDL) as its unstuffed lines."""
-        lines: list[bytes] = []
-        while (content := unstuff(await self._line(MAX_CONTENT_LINE))) is not None:
-            lines.append(content)
-        return lines
-
-    async def _stream(self, write: Callable[[bytes], object]) -> int:
-        """A multi-line answer to `write` in pieces, unstuffed; returns the octets written."""
-        piece = bytearray()
-        total = 0
-        while True:
-            content, done = self._lines.take_body(MAX_CONTENT_LINE)
-            piece += content
-            if len(piece) >= _SINK_CHUNK:
-                total += len(piece)
-                await _call(write, bytes(piece))
-                piece.clear()
-            if done:
-                break
-            await self._fill()
-        if piece:
-            total += len(piece)
-            await _call(write, bytes(piece))
-        return total
-
-    def _timeout(self) -> OperationTimeout:
-        seconds = self._endpoint.command_timeout
-        return OperationTimeout(
-            f"{self._endpoint.label} did not answer within {seconds:g} seconds.",
-            host=self._endpoint.host,
-            port=self._endpoint.port,
-        )
-
-    def _lost(self, error: BaseException | None) -> ConnectionLost:
-        reason = f" ({error})" if error is not None and str(error) else ""
-        return ConnectionLost(
-            f"{self._endpoint.label} closed the connection before answering in full{reason}.",
-            host=self._endpoint.host,
-            port=self._endpoint.port,
-        )
+        async with self._wire.exclusive():
+            await self._wire.send(command)
+            return await self._wire.expect_ok(verb)
 
 
 def _number(number: int) -> int:
@@ -485,12 +344,6 @@ def _number(number: int) -> int:
     if isinstance(number, bool) or not isinstance(number, int) or number < 1:
         raise ValueError(f"POP3 message numbers start at 1, not {number!r}")
     return number
-
-
-async def _call(write: Callable[[bytes], object], data: bytes) -> None:
-    result = write(data)
-    if inspect.isawaitable(result):
-        await result
 
 
 def _printable(reply: Continuation) -> str:

@@ -53,6 +53,6 @@ async def farewell_arrived(pop: Pop3Session) -> None:
     """Until the client's stream holds the server's farewell (the loop delivers it soon after
     the server wrote it; the test must not race that delivery). StreamReader offers no
     event for "data buffered", hence the bounded yield loop."""
-    reader = pop._connection.reader
+    reader = pop.connection.reader
     while not (getattr(reader, "_buffer", b"") or reader.at_eof()):  # noqa: ASYNC110
         await asyncio.sleep(0)
