@@ -321,6 +321,7 @@ SMTPUTF8_HINT = (
 # --- formatting ----------------------------------------------------------------------------
 
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\- ]+")
+_PLAIN_UTF8_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\- \u00a0-\U0010ffff]+")  # RFC 6532
 
 
 def format_address(address: Address, *, utf8: bool = False) -> str:
@@ -334,24 +335,47 @@ def format_address(address: Address, *, utf8: bool = False) -> str:
     name = address.name
     if not name:
         return spec
-    if _PLAIN_NAME.fullmatch(name) and name.strip() == name and "  " not in name:
+    if needs_encoded_words(name, utf8=utf8):
+        # One word per name, even past RFC 2047's 75 characters: Python's parser (3.11) puts a
+        # space between adjacent encoded words of a display name, so a long name split in two
+        # would read back with a space in the middle. Mail readers accept the longer word.
+        chunk = 45 if len(name.encode()) > 600 else 10_000
+        return f"{encode_words(name, chunk)} <{spec}>"
+    plain = (_PLAIN_UTF8_NAME if utf8 else _PLAIN_NAME).fullmatch(name)
+    if plain and name.strip() == name and "  " not in name:
         return f"{name} <{spec}>"
-    if utf8 or name.isascii():
-        escaped = name.replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{escaped}" <{spec}>'
-    return f"{_encode_words(name)} <{spec}>"
+    escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}" <{spec}>'
 
 
-def _encode_words(text: str) -> str:
-    # Short base64 words keep each encoded word under 75 characters without splitting a character.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def needs_encoded_words(text: str, *, utf8: bool) -> bool:
+    """Whether header text must go as RFC 2047 words to read back unchanged.
+
+    Non-ASCII without SMTPUTF8, control characters, text a decoder would take for an encoded
+    word ("=?...?="), and words too long to fold below the line limit.
+    """
+    return (
+        (not utf8 and not text.isascii())
+        or "=?" in text
+        or bool(_CONTROL.search(text))
+        or any(len(word) > 70 for word in text.split(" "))
+    )
+
+
+def encode_words(text: str, chunk_bytes: int = 45) -> str:
+    """RFC 2047 base64 words, space-separated; the spaces are foldable and vanish on decoding."""
+    # Chunks of at most 45 bytes keep each word under 75 characters and never split a character.
     words, chunk = [], ""
     for ch in text:
-        if len((chunk + ch).encode()) > 45:
+        if len((chunk + ch).encode()) > chunk_bytes:
             words.append(chunk)
             chunk = ""
         chunk += ch
     words.append(chunk)
-    return " ".join(f"=?utf-8?b?{base64.b64encode(w.encode()).decode()}?=" for w in words)
+    return " ".join(f"=?utf-8?b?{base64.b64encode(w.encode()).decode()}?=" for w in words if w)
 
 
 def format_address_list(

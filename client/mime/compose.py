@@ -8,6 +8,7 @@ break in any field raises `HeaderInjection` instead of forging a header.
 
 from __future__ import annotations
 
+import io
 import mimetypes
 import os
 import re
@@ -16,20 +17,23 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email import policy as email_policy
-from email.headerregistry import Address as StdAddress
+from email.generator import BytesGenerator
 from email.message import EmailMessage
 from email.utils import format_datetime
 from html.parser import HTMLParser
+from urllib.parse import quote
 
 from kittiwake.client.accounts.model import Identity
 from kittiwake.client.mime.addresses import (
-    SMTPUTF8_HINT,
     Address,
     check_single_line,
+    encode_words,
+    format_address,
+    needs_encoded_words,
     validate,
 )
 from kittiwake.client.mime.flowed_out import SIGNATURE_SEPARATOR, encode_flowed
-from kittiwake.client.net.errors import HeaderInjection, InvalidAddress
+from kittiwake.client.net.errors import HeaderInjection
 
 # Headers the build owns: an extra header may not replace them (that is how Bcc leaks happen).
 _MANAGED = frozenset(
@@ -119,22 +123,46 @@ def normalise_msg_id(value: str) -> str:
     return f"<{m.group(1)}>"
 
 
-def _std(address: Address, utf8: bool) -> StdAddress:
+def _fold(name: str, value: str) -> str:
+    """Fold at spaces so lines stay under 78 characters where a space allows it.
+
+    Folding inserts a line break before a space; unfolding removes only the break, so this is
+    neutral anywhere, even inside a quoted string. A continuation line is never only spaces.
+    """
+    words = value.split(" ")
+    lines: list[str] = []
+    line = words[0]
+    room = 78 - len(name) - 2
+    for word in words[1:]:
+        if word and line.strip() and len(line) + 1 + len(word) > room:
+            lines.append(line)
+            line, room = " " + word, 78
+        else:
+            line += " " + word
+    lines.append(line)
+    return "\n".join(lines)
+
+
+def _set_header(msg: EmailMessage, name: str, value: str) -> None:
+    # Stored as already-encoded source text (the policy does not refold it): the stdlib folder
+    # mangles some values, e.g. text that looks like an encoded word reads back decoded.
+    msg.set_raw(name, _fold(name, value))
+
+
+def _unstructured(text: str, utf8: bool) -> str:
+    return encode_words(text) if needs_encoded_words(text, utf8=utf8) else text
+
+
+def _check_address(address: Address, utf8: bool) -> str:
     validate(address)
-    domain = address.domain if utf8 else address.ascii_domain()
-    if not utf8 and not address.local.isascii():
-        raise InvalidAddress(f"{address.addr_spec!r} has a non-ASCII user part.", SMTPUTF8_HINT)
-    local = address.local
-    if local.startswith('"') and local.endswith('"') and len(local) >= 2:
-        local = re.sub(r"\\(.)", r"\1", local[1:-1])  # StdAddress quotes it again as needed
-    return StdAddress(display_name=address.name, username=local, domain=domain)
+    return format_address(address, utf8=utf8)
 
 
 def _set_addresses(
     msg: EmailMessage, name: str, addresses: tuple[Address, ...], utf8: bool
 ) -> None:
     if addresses:
-        msg[name] = [_std(a, utf8) for a in addresses]
+        _set_header(msg, name, ", ".join(_check_address(a, utf8) for a in addresses))
 
 
 def _text_cte(text: str, utf8: bool) -> str:
@@ -165,16 +193,17 @@ def build_email(
     `smtputf8`: the server offers SMTPUTF8, so headers and addresses go as raw UTF-8.
     `include_bcc`: keep the Bcc header (for the Drafts folder; never for sending).
     """
-    pol = email_policy.SMTPUTF8 if smtputf8 else email_policy.SMTP
+    pol = (email_policy.SMTPUTF8 if smtputf8 else email_policy.SMTP).clone(refold_source="none")
     msg = EmailMessage(policy=pol)
-    msg["From"] = _std(Address(draft.identity.address, draft.identity.name), smtputf8)
+    _set_addresses(msg, "From", (Address(draft.identity.address, draft.identity.name),), smtputf8)
     _set_addresses(msg, "To", draft.to, smtputf8)
     _set_addresses(msg, "Cc", draft.cc, smtputf8)
     if include_bcc:
         _set_addresses(msg, "Bcc", draft.bcc, smtputf8)
     _set_addresses(msg, "Reply-To", draft.reply_to, smtputf8)
     _set_addresses(msg, "Mail-Followup-To", draft.mail_followup_to, smtputf8)
-    msg["Subject"] = check_single_line(draft.subject, "subject")
+    subject = check_single_line(draft.subject, "subject")
+    _set_header(msg, "Subject", _unstructured(subject, smtputf8))
     msg["Date"] = format_datetime(draft.date or now or datetime.now().astimezone())
     msg["Message-ID"] = normalise_msg_id(draft.message_id or make_message_id(draft.identity))
     if draft.in_reply_to:
@@ -184,7 +213,7 @@ def build_email(
     for name, value in draft.extra_headers:
         if not _HEADER_NAME.fullmatch(name) or name.lower() in _MANAGED:
             raise HeaderInjection(f"{name!r} cannot be set as an extra header.")
-        msg[name] = check_single_line(value, f"{name} header")
+        _set_header(msg, name, _unstructured(check_single_line(value, f"{name} header"), smtputf8))
     msg["MIME-Version"] = "1.0"
 
     body, params = _plain_part(draft)
@@ -205,8 +234,22 @@ def build_email(
 def build_message(
     draft: Draft, *, smtputf8: bool = False, include_bcc: bool = False, now: datetime | None = None
 ) -> bytes:
-    """The message bytes (CRLF line ends), as SMTP DATA or IMAP APPEND want them."""
-    return build_email(draft, smtputf8=smtputf8, include_bcc=include_bcc, now=now).as_bytes()
+    """The message bytes (CRLF line ends), as SMTP DATA or IMAP APPEND want them.
+
+    Use this rather than `build_email(...).as_bytes()`: a forwarded 8-bit message needs the
+    generator below.
+    """
+    msg = build_email(draft, smtputf8=smtputf8, include_bcc=include_bcc, now=now)
+    out = io.BytesIO()
+    _Generator(out, policy=msg.policy).flatten(msg)
+    return out.getvalue()
+
+
+class _Generator(BytesGenerator):
+    # The stdlib writes a message/rfc822 string payload with encode("ascii"), which fails on
+    # the raw 8-bit bytes of a forwarded message; surrogateescape writes them back unchanged.
+    def _encode(self, s: str) -> bytes:
+        return s.encode("ascii", "surrogateescape")
 
 
 def envelope_recipients(draft: Draft, *, smtputf8: bool = False) -> list[str]:
@@ -233,7 +276,38 @@ def _attach(
             msg.attach(part)
             return
         maintype, subtype = "application", "octet-stream"
-    msg.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=name)
+    msg.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream")
+    part = msg.get_payload()[-1]
+    assert isinstance(part, EmailMessage)
+    del part["Content-Disposition"]
+    _set_header(part, "Content-Disposition", disposition(name))
+
+
+_TOKEN_SAFE = re.compile(r"[A-Za-z0-9!#$&+\-.^_`|~ ()\[\],;:@/?=<>{}']*")
+
+
+def disposition(filename: str) -> str:
+    """`attachment; filename=...`: a quoted string when plain, RFC 2231 otherwise.
+
+    RFC 2231 for anything unusual (non-ASCII, quotes, backslashes, "=?", long names), since
+    readers decode encoded-word look-alikes inside a quoted filename. Long names are split into
+    numbered continuations so no line nears the length limit.
+    """
+    if _TOKEN_SAFE.fullmatch(filename) and "=?" not in filename and len(filename) <= 60:
+        return f'attachment; filename="{filename}"'
+    encoded = quote(filename, safe="!#$&+-.^_`|~", encoding="utf-8")
+    if len(encoded) <= 60:
+        return f"attachment; filename*=utf-8''{encoded}"
+    pieces, rest = [], encoded
+    while rest:
+        cut = 60
+        while "%" in rest[max(cut - 2, 0) : cut]:  # never split a %XX escape
+            cut -= 1
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    params = [f"filename*0*=utf-8''{pieces[0]}"]
+    params += [f"filename*{i}*={piece}" for i, piece in enumerate(pieces[1:], start=1)]
+    return "attachment; " + "; ".join(params)
 
 
 def _message_part(
@@ -254,14 +328,14 @@ def _message_part(
     part = EmailMessage(policy=pol)
     part["Content-Type"] = "message/rfc822"
     part["Content-Transfer-Encoding"] = "7bit" if raw.isascii() else "8bit"
-    part.add_header("Content-Disposition", "attachment", filename=name)
+    _set_header(part, "Content-Disposition", disposition(name))
     part.set_payload(raw.decode("ascii", "surrogateescape"))
     return part
 
 
 # --- attachment names and types --------------------------------------------------------------
 
-_UNSAFE_NAME = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029/\\\\]")
+_UNSAFE_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029/\\\\]")
 
 
 def safe_filename(name: str) -> str:
@@ -270,6 +344,8 @@ def safe_filename(name: str) -> str:
     name = _UNSAFE_NAME.sub("_", name).strip()
     if name in ("", ".", ".."):
         return "attachment"
+    if len(name) > 1 and (name[0], name[-1]) in (('"', '"'), ("<", ">")):
+        name = f"_{name[1:-1]}_"  # readers strip (and unescape) such a name as if quoted
     if len(name) > 200:
         stem, dot, ext = name.rpartition(".")
         name = (stem[: 200 - len(ext) - 1] + dot + ext) if dot and len(ext) < 16 else name[:200]
