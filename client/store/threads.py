@@ -34,8 +34,10 @@ def assign_threads(conn: sqlite3.Connection, folder_id: int) -> None:
         return
     account = account_row[0]
     rows = conn.execute(
-        "SELECT id, message_id, in_reply_to, refs FROM messages "
-        "WHERE folder_id = ? AND thread_id IS NULL ORDER BY date, id",
+        # INDEXED BY: the planner would otherwise walk the whole folder by date (measured:
+        # quadratic over a 100,000-message sync) instead of the few unthreaded rows.
+        "SELECT id, message_id, in_reply_to, refs FROM messages INDEXED BY messages_unthreaded"
+        " WHERE folder_id = ? AND thread_id IS NULL ORDER BY date, id",
         (folder_id,),
     ).fetchall()
     for message_id, header_id, in_reply_to, refs in rows:

@@ -70,7 +70,7 @@ CREATE INDEX messages_flagged ON messages (is_flagged, date) WHERE is_flagged;
 CREATE INDEX messages_by_thread ON messages (thread_id, date);
 CREATE INDEX messages_by_message_id ON messages (message_id) WHERE message_id IS NOT NULL;
 CREATE INDEX messages_by_in_reply_to ON messages (in_reply_to) WHERE in_reply_to IS NOT NULL;
-CREATE INDEX messages_unthreaded ON messages (folder_id) WHERE thread_id IS NULL;
+CREATE INDEX messages_unthreaded ON messages (folder_id, date) WHERE thread_id IS NULL;
 CREATE INDEX messages_fts_pending ON messages (id) WHERE fts_pending;
 CREATE INDEX messages_date ON messages (date);
 
