@@ -168,6 +168,9 @@ def _numbers(text: str, what: str, count: int) -> list[int]:
     try:
         if len(fields) < count:
             raise ValueError(text)
+        # Plain ASCII digits only: int() would also take "1_000", "+5" and Arabic digits.
+        if not all(field.isascii() and field.isdigit() for field in fields[:count]):
+            raise ValueError(text)
         values = [int(field, 10) for field in fields[:count]]
     except ValueError:
         raise ProtocolError(

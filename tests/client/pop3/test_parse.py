@@ -99,7 +99,7 @@ def test_capabilities_from_dovecot() -> None:
 def test_stat() -> None:
     assert parse_stat(Status(True, "2 320")) == Stat(2, 320)
     assert parse_stat(Status(True, "0 0 extra words")) == Stat(0, 0)
-    for text in ("", "2", "two 320", "2 -1"):
+    for text in ("", "2", "two 320", "2 -1", "1_000 2", "+2 3", "\u0661 2"):
         with pytest.raises(ProtocolError):
             parse_stat(Status(True, text))
 
@@ -226,3 +226,18 @@ def test_take_body_refuses_endless_line() -> None:
     buffer.feed(b"z" * 20)
     with pytest.raises(ProtocolError):
         buffer.take_body(100)
+
+
+@given(st.binary(max_size=120))
+def test_hostile_bytes_raise_only_protocol_error(data: bytes) -> None:
+    # Whatever a server sends, parsing ends in a value or a ProtocolError, never a crash.
+    for parse in (parse_status, parse_auth_reply, parse_list_line, parse_uidl_line):
+        try:
+            parse(data)
+        except ProtocolError:
+            pass
+    parse_capabilities(data.split(b"\n"))
+    try:
+        parse_stat(Status(True, data.decode("utf-8", "replace")))
+    except ProtocolError:
+        pass
