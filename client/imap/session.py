@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 READ_CHUNK = 1 << 18
+UPLOAD_PIECE = 1 << 18
 # Responses that change what the client knows of the selected mailbox.
 MAILBOX_EVENTS = (Exists, Expunge, FetchItem, Vanished, Recent)
 
@@ -208,8 +209,8 @@ class ImapSession:
                 except Exception as exc:  # stored, raised once the server finished
                     pending.sink_error = exc
                     return
-        if self.on_unsolicited is not None and isinstance(response, MAILBOX_EVENTS):
-            self.on_unsolicited(response)
+        if isinstance(response, MAILBOX_EVENTS):
+            self._unsolicited(response)
 
     def _note_status(self, response: StatusResponse) -> None:
         if response.code is not None:
@@ -227,7 +228,17 @@ class ImapSession:
     def _alert(self, text: str) -> None:
         self.alerts.append(text)
         if self.on_alert is not None:
-            self.on_alert(text)
+            try:
+                self.on_alert(text)
+            except Exception:  # a broken UI callback must not kill the connection
+                log.exception("IMAP alert handler failed")
+
+    def _unsolicited(self, response: Untagged) -> None:
+        if self.on_unsolicited is not None:
+            try:
+                self.on_unsolicited(response)
+            except Exception:
+                log.exception("IMAP unsolicited-response handler failed")
 
     # --- commands -----------------------------------------------------------------------------
 
@@ -236,6 +247,25 @@ class ImapSession:
             raise self._closed
         self._last_activity = self._loop.time()
         self.connection.writer.write(data)
+
+    async def _send(self, data: bytes) -> None:
+        """Write a chunk that may be large (an APPEND literal) with flow control: each piece
+        that leaves counts as activity, so a slow upload is not taken for a dead server."""
+        if len(data) <= UPLOAD_PIECE:
+            self._write(data)
+            return
+        view = memoryview(data)
+        for start in range(0, len(data), UPLOAD_PIECE):
+            self._write(bytes(view[start : start + UPLOAD_PIECE]))
+            drain = self._loop.create_task(self.connection.writer.drain())
+            drain.add_done_callback(_retrieve)
+            try:
+                await self._wait(drain)
+            except OSError as error:
+                if isinstance(error, KittiwakeError):
+                    raise
+                raise self._closed or self._lost(f" ({type(error).__name__})") from error
+            self._last_activity = self._loop.time()
 
     async def _wait(self, future: asyncio.Future[T]) -> T:
         """Await `future` while the server keeps talking; give up after command_timeout of
@@ -281,11 +311,11 @@ class ImapSession:
             self._current = pending
             log.debug("IMAP %s %s%s", pending.tag, name, "" if log_args else " <hidden>")
             try:
-                self._write(chunks[0])
+                await self._send(chunks[0])
                 for chunk in chunks[1:]:
                     if await self._challenge(pending) is None:
                         break  # the server refused the literal; its NO/BAD follows below
-                    self._write(chunk)
+                    await self._send(chunk)
                 while responder is not None and not pending.done.done():
                     challenge = await self._challenge(pending)
                     if challenge is None:
@@ -353,6 +383,11 @@ def _first_of(
     for future in futures:
         future.add_done_callback(relay)
     return out
+
+
+def _retrieve(task: asyncio.Task[None]) -> None:
+    if not task.cancelled():
+        task.exception()  # consumed: the waiter already reported the failure
 
 
 # --- opening --------------------------------------------------------------------------------

@@ -187,3 +187,21 @@ async def test_append_refused_literal_ends_with_the_servers_no() -> None:
         await client.close()
     server.raise_errors()
     assert b"xxxx" not in server.received
+
+
+async def test_large_append_is_uploaded_in_pieces_byte_exact() -> None:
+    message = b"Subject: big\r\n\r\n" + bytes(range(256)) * (24 << 12)  # about 24 MiB
+
+    async def script(peer: ScriptedPeer) -> None:
+        await greet_and_login(peer)  # LITERAL+: no continuation needed
+        await peer.expect(b'A2 APPEND "INBOX" {%d+}\r\n' % len(message))
+        assert await peer.readexactly(len(message)) == message
+        await peer.expect(b"\r\n")
+        await peer.send(b"A2 OK [APPENDUID 1 2] Append completed.\r\n")
+
+    async with ScriptedServer(script, tls="valid") as server:
+        client = await connect(server)
+        assert await client.append("INBOX", message) == AppendUid(1, 2)
+        await server.wait_closed()
+        await client.close()
+    server.raise_errors()

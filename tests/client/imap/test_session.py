@@ -345,3 +345,22 @@ async def test_callback_error_fails_the_command_but_keeps_the_connection() -> No
         await client.noop()
         await client.close()
     server.raise_errors()
+
+
+async def test_a_failing_handler_does_not_kill_the_connection() -> None:
+    async def script(peer: ScriptedPeer) -> None:
+        await greet_and_login(peer)
+        await peer.expect(b"A2 NOOP")
+        await peer.send(b"* 4 EXISTS\r\nA2 OK\r\n")
+        await peer.expect(b"A3 NOOP")
+        await peer.send(b"A3 OK\r\n")
+
+    def broken(response: Untagged) -> None:
+        raise RuntimeError("GUI bug")
+
+    async with ScriptedServer(script, tls="valid") as server:
+        client = await connect(server, on_unsolicited=broken)
+        await client.noop()
+        await client.noop()  # answered: the reader survived the handler's exception
+        await client.close()
+    server.raise_errors()
