@@ -33,15 +33,21 @@ from pathlib import Path
 
 # Words the benchmark queries look for; they appear with known, moderate frequencies.
 KNOWN_WORDS = ("kittiwake", "quarterly", "invoice", "budget", "meeting", "report", "holiday")
-_SYLLABLES = (
-    "ka ri to ne sa mi lo ve da pe ru go bi an el or un is at en ma lu ko ta fe ni so ra".split()
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+_SYLLABLES = _words(
+    "ka ri to ne sa mi lo ve da pe ru go bi an el or un is at en ma lu ko ta fe ni so ra"
 )
 # Accented Latin words (iso-8859-1 / windows-1252), Russian (koi8-r), Japanese (shift_jis).
-_LATIN = "café naïve über façade résumé crème señor déjà garçon Größe année Zürich".split()
-_RUSSIAN = "привет письмо встреча отчёт бюджет праздник работа проект неделя".split()
-_JAPANESE = "会議 報告 予算 休日 請求書 来週 資料 確認 お願い".split()
-_FIRST = "Alice Bob Carol Dave Erin Frank Grace Heidi Ivan Judy Mallory Niaj Olivia Peggy".split()
-_LAST = "Smith Jones Müller García Łukasz Dubois Rossi Novak Tanaka Ivanov Olsen Brown".split()
+_LATIN = _words("café naïve über façade résumé crème señor déjà garçon Größe année Zürich")
+_RUSSIAN = _words("привет письмо встреча отчёт бюджет праздник работа проект неделя")
+_JAPANESE = _words("会議 報告 予算 休日 請求書 来週 資料 確認 お願い")
+_FIRST = _words("Alice Bob Carol Dave Erin Frank Grace Heidi Ivan Judy Mallory Niaj Olivia Peggy")
+_LAST = _words("Smith Jones Müller García Łukasz Dubois Rossi Novak Tanaka Ivanov Olsen Brown")
 _DOMAINS = ("example.com", "example.org", "mail.example.net", "corp.example", "uni.example.edu")
 _CHARSETS = ("utf-8", "utf-8", "utf-8", "iso-8859-1", "windows-1252", "koi8-r", "shift_jis")
 
@@ -97,7 +103,10 @@ class CorpusGenerator:
         self.rng = random.Random(seed)
         self.vocab = _Vocabulary(random.Random(seed * 7919 + 1))
         self.people = [
-            (f"{first} {last}", f"{first.lower()}.{last.lower()}@{domain}".encode("ascii", "ignore"))
+            (
+                f"{first} {last}",
+                f"{first.lower()}.{last.lower()}@{domain}".encode("ascii", "ignore"),
+            )
             for first, last, domain in itertools.product(_FIRST, _LAST, _DOMAINS)
         ]
         self.start = datetime(2023, 1, 1, tzinfo=UTC)
@@ -147,11 +156,15 @@ class CorpusGenerator:
         date = self.start + timedelta(minutes=index * 15 + rng.randint(0, 14))
         sender, to = rng.sample(self.people, 2)
         ccs = rng.sample(self.people, rng.choice((0, 0, 0, 1, 2)))
-        message_id = f"<{index}.{self.seed}.{rng.getrandbits(32):08x}@{sender[1].split(b'@')[1].decode()}>"
+        message_id = (
+            f"<{index}.{self.seed}.{rng.getrandbits(32):08x}@{sender[1].split(b'@')[1].decode()}>"
+        )
         in_reply_to = references = ""
         if self.recent and rng.random() < 0.35:
             parent_id, parent_subject, parent_refs = rng.choice(self.recent[-200:])
-            subject = parent_subject if parent_subject.startswith("Re: ") else "Re: " + parent_subject
+            subject = (
+                parent_subject if parent_subject.startswith("Re: ") else "Re: " + parent_subject
+            )
             in_reply_to = parent_id
             references = (parent_refs + " " + parent_id).strip()
         else:
@@ -175,9 +188,15 @@ class CorpusGenerator:
                 index,
             )
         else:
-            size = rng.randint(100_000, 2_000_000) if roll < 0.99 else rng.randint(2_000_000, 6_000_000)
+            size = (
+                rng.randint(100_000, 2_000_000)
+                if roll < 0.99
+                else rng.randint(2_000_000, 6_000_000)
+            )
             content_type = "multipart/mixed"
-            body = self._multipart([self._body_part(text, charset), self._attachment(size, index)], index)
+            body = self._multipart(
+                [self._body_part(text, charset), self._attachment(size, index)], index
+            )
 
         def addr(person: tuple[str, bytes]) -> str:
             return f"{_encoded_word(person[0], charset)} <{person[1].decode()}>"
