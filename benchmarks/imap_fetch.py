@@ -29,13 +29,13 @@ from collections.abc import Iterator
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import aioimaplib  # noqa: E402
+import aioimaplib
 
-from kittiwake.client.imap import encode  # noqa: E402
-from kittiwake.client.imap.client import ImapClient  # noqa: E402
-from kittiwake.client.imap.responses import FetchItem  # noqa: E402
-from kittiwake.client.net.endpoint import Endpoint, Security  # noqa: E402
-from tests.servers.dovecot import MailServer, MailUser  # noqa: E402
+from kittiwake.client.imap import encode
+from kittiwake.client.imap.client import ImapClient
+from kittiwake.client.imap.responses import FetchItem
+from kittiwake.client.net.endpoint import Endpoint, Security
+from tests.servers.dovecot import MailServer, MailUser
 
 ITEMS = "(UID FLAGS RFC822.SIZE BODY.PEEK[HEADER])"
 BATCH = 500
