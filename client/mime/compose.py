@@ -270,17 +270,14 @@ def _attach(
     maintype, _, subtype = ctype.partition("/")
     if msg.get_content_maintype() != "multipart" or msg.get_content_subtype() != "mixed":
         msg.make_mixed()
-    if ctype == "message/rfc822":
-        part = _message_part(data, name, pol)
-        if part is not None:
-            msg.attach(part)
-            return
-        maintype, subtype = "application", "octet-stream"
-    msg.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream")
-    part = msg.get_payload()[-1]
-    assert isinstance(part, EmailMessage)
-    del part["Content-Disposition"]
-    _set_header(part, "Content-Disposition", disposition(name))
+    part = _message_part(data, name, pol) if ctype == "message/rfc822" else None
+    if part is None:
+        if ctype == "message/rfc822":
+            maintype, subtype = "application", "octet-stream"
+        part = EmailMessage(policy=pol)
+        part.set_content(data, maintype=maintype, subtype=subtype or "octet-stream")
+        _set_header(part, "Content-Disposition", disposition(name))
+    msg.attach(part)
 
 
 _TOKEN_SAFE = re.compile(r"[A-Za-z0-9!#$&+\-.^_`|~ ()\[\],;:@/?=<>{}']*")

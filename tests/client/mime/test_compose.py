@@ -380,3 +380,10 @@ def test_composed_message_parses_back(
     parsed_atts = list(msg.iter_attachments())
     assert [a.get_filename() for a in parsed_atts] == [safe_filename(n) for n in attachment_names]
     assert [a.get_content() for a in parsed_atts] == [a.data for a in attachments]
+
+
+def test_build_email_gives_the_message_object_for_the_outbox() -> None:
+    draft = Draft(identity=ME, to=(Address("a@b.example"),), subject="x", text="y")
+    msg = build_email(draft, now=WHEN)
+    assert isinstance(msg, EmailMessage)
+    assert msg["Subject"] == "x" and msg.get_content_type() == "text/plain"
