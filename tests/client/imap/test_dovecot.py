@@ -17,7 +17,7 @@ from kittiwake.client.net.errors import (
     ConnectionRefused,
     TlsHandshakeFailed,
 )
-from tests.servers.fixtures import MailServer
+from tests.servers.fixtures import MailServer, ProxyFactory
 
 MESSAGE = (
     b"From: Alice <alice@example.test>\r\nTo: bob@example.test\r\n"
@@ -167,3 +167,37 @@ async def test_kick_during_idle_is_detected(mail_server: MailServer) -> None:
         await asyncio.wait_for(waiting, 10)
     assert not client.is_open
     await client.close()
+
+
+async def test_connection_cut_mid_fetch_fails_at_once(
+    mail_server: MailServer, fault_proxy: ProxyFactory
+) -> None:
+    user = mail_server.new_user()
+    big = MESSAGE + b"x" * 200_000 + b"\r\n"
+    await asyncio.to_thread(mail_server.save, user, big)
+    async with fault_proxy(mail_server.host, mail_server.ports["imaps"]) as proxy:
+        endpoint = mail_server.endpoint("imaps", port=proxy.port, command_timeout=60.0)
+        client = await ImapClient.connect(endpoint, user.credentials())
+        await client.select("INBOX")
+        proxy.cut_after(50_000, "to_client")
+        with pytest.raises(ConnectionLost):
+            # The command timeout is a minute: only the closed socket can end this so soon.
+            await asyncio.wait_for(client.uid_fetch("1:*", "UID BODY.PEEK[]"), 10)
+        await client.close()
+
+
+async def test_stalled_then_dropped_connection_fails_the_pending_command(
+    mail_server: MailServer, fault_proxy: ProxyFactory
+) -> None:
+    user = mail_server.new_user()
+    async with fault_proxy(mail_server.host, mail_server.ports["imaps"]) as proxy:
+        endpoint = mail_server.endpoint("imaps", port=proxy.port, command_timeout=60.0)
+        client = await ImapClient.connect(endpoint, user.credentials())
+        sent = proxy.received["to_server"]
+        proxy.stall()
+        pending = asyncio.create_task(client.noop())
+        await proxy.wait_received("to_server", sent + 1)
+        proxy.drop_all()
+        with pytest.raises(ConnectionLost):
+            await asyncio.wait_for(pending, 10)
+        await client.close()
