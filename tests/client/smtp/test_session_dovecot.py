@@ -15,12 +15,14 @@ from kittiwake.client.net.endpoint import Security
 from kittiwake.client.net.errors import (
     AuthenticationFailed,
     CertificateUntrusted,
+    ConnectionLost,
+    SubmissionOutcomeUnknown,
     TlsHandshakeFailed,
 )
 from kittiwake.client.smtp.check import check_login
 from kittiwake.client.smtp.session import SubmissionSession
 from kittiwake.client.smtp.steps import Step
-from tests.servers.fixtures import MailServer, MailUser
+from tests.servers.fixtures import MailServer, MailUser, ProxyFactory
 
 pytestmark = pytest.mark.servers
 
@@ -131,3 +133,22 @@ async def test_three_messages_on_one_connection(mail_server: MailServer) -> None
     delivered = await stored(mail_server, bob, 3)
     first_header = f"From: Alice <{alice.address}>\r\n".encode()
     assert sorted(from_first_header(d, first_header) for d in delivered) == sorted(raws)
+
+
+async def test_connection_cut_mid_data_is_outcome_unknown(
+    mail_server: MailServer, fault_proxy: ProxyFactory
+) -> None:
+    alice, bob = mail_server.new_user("alice"), mail_server.new_user("bob")
+    big = message(alice, bob, None, 9) + b"0123456789abcdef\r\n" * 12_000  # about 216 kB
+    target = mail_server.endpoint("submissions")
+    async with fault_proxy(target.host, target.port) as proxy:
+        endpoint = mail_server.endpoint("submissions", port=proxy.port)
+        session = SubmissionSession(endpoint, alice.credentials())
+        await session.open()
+        # Login is done: the MAIL/RCPT/DATA lines pass, the line dies inside the payload.
+        proxy.cut_after(50_000, "to_server")
+        with pytest.raises(SubmissionOutcomeUnknown) as caught:
+            await session.send(big)
+        await session.close()
+    assert isinstance(caught.value, ConnectionLost)
+    assert "may or may not" in caught.value.message
