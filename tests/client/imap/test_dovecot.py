@@ -15,6 +15,7 @@ from kittiwake.client.net.errors import (
     CertificateUntrusted,
     ConnectionLost,
     ConnectionRefused,
+    OperationTimeout,
     TlsHandshakeFailed,
 )
 from tests.servers.fixtures import MailServer, ProxyFactory
@@ -64,6 +65,15 @@ async def test_implicit_tls_on_the_starttls_port(mail_server: MailServer) -> Non
     endpoint = mail_server.endpoint("imaps", port=mail_server.ports["imap"], connect_timeout=5.0)
     with pytest.raises(TlsHandshakeFailed):
         await ImapClient.connect(endpoint)
+
+
+async def test_starttls_on_the_implicit_tls_port_times_out_with_a_hint(
+    mail_server: MailServer,
+) -> None:
+    endpoint = mail_server.endpoint("imap", port=mail_server.ports["imaps"], connect_timeout=1.0)
+    with pytest.raises(OperationTimeout) as caught:
+        await ImapClient.connect(endpoint)
+    assert "implicit TLS" in caught.value.hint
 
 
 async def test_closed_port_is_refused(mail_server: MailServer) -> None:

@@ -317,14 +317,17 @@ async def test_unsolicited_responses_reach_the_handler() -> None:
     async def script(peer: ScriptedPeer) -> None:
         await greet_and_login(peer)
         await peer.expect(b"A2 NOOP")
-        await peer.send(b"* 4 EXISTS\r\n* 2 EXPUNGE\r\n* 3 FETCH (FLAGS (\\Seen))\r\nA2 OK\r\n")
+        await peer.send(
+            b"* 4 EXISTS\r\n* 2 EXPUNGE\r\n* 3 FETCH (FLAGS (\\Seen))\r\n"
+            b"* VANISHED 9:10\r\nA2 OK\r\n"
+        )
 
     async with ScriptedServer(script, tls="valid") as server:
         client = await connect(server, on_unsolicited=events.append)
         await client.noop()
         await client.close()
     assert events[0] == Exists(4)
-    assert [type(e).__name__ for e in events] == ["Exists", "Expunge", "FetchItem"]
+    assert [type(e).__name__ for e in events] == ["Exists", "Expunge", "FetchItem", "Vanished"]
 
 
 async def test_callback_error_fails_the_command_but_keeps_the_connection() -> None:
