@@ -12,7 +12,7 @@ import pytest
 
 from kittiwake.client.net.connect import Connection, open_connection
 from kittiwake.client.net.credentials import Credentials, SecretKind
-from kittiwake.client.net.endpoint import Endpoint, Security
+from kittiwake.client.net.endpoint import Security
 from kittiwake.client.net.errors import (
     AuthenticationFailed,
     CommandFailed,
@@ -24,7 +24,6 @@ from kittiwake.client.net.errors import (
 from kittiwake.client.pop3.parse import Capabilities, ListEntry, Stat, UidlEntry
 from kittiwake.client.pop3.session import Pop3Session, open_session
 from tests.client.pop3.scripts import (
-    AUTH_PLAIN_ALICE,
     CAPA_PLAIN,
     CAPA_USER_ONLY,
     LOGIN_BYTES,
@@ -524,18 +523,6 @@ async def test_five_megabyte_message_streams_to_file(tmp_path: Path) -> None:
     # Peak for the whole process (server side included) stays well under one copy of the
     # message: the client never holds it, let alone twice.
     assert peak < 2 * 1024 * 1024, peak
-
-
-def test_endpoint_helper_is_implicit_tls_by_default() -> None:
-    class Fake:
-        host, port, ca_file = "127.0.0.1", 995, "ca.pem"
-
-    assert endpoint(Fake()).security is Security.TLS  # type: ignore[arg-type]
-    assert isinstance(endpoint(Fake()), Endpoint)  # type: ignore[arg-type]
-
-
-async def test_auth_plain_line_is_exact() -> None:
-    assert base64.b64decode(AUTH_PLAIN_ALICE[11:-2]) == b"\0alice\0pw"
 
 
 async def test_farewell_before_a_command_is_connection_lost() -> None:
