@@ -60,8 +60,12 @@ class Compiled:
 
 
 def fts_string(text: str) -> str:
-    """A user's text as an FTS5 string: always quoted, so it is never FTS5 syntax."""
-    return '"' + text.replace('"', '""') + '"'
+    """A user's text as an FTS5 string: always quoted, so it is never FTS5 syntax.
+
+    NUL would end the expression inside FTS5's parser ("unterminated string"): it separates
+    words like a space.
+    """
+    return '"' + text.replace("\x00", " ").replace('"', '""') + '"'
 
 
 def _fts_leaf(node: Text) -> str:

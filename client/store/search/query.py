@@ -166,8 +166,10 @@ class _Lexer:
         if not colon or field not in TEXT_FIELDS + _FILTER_FIELDS:
             return _Token("term", start, _plain(word)), stop
         if not value:
-            if stop < len(self.query) and self.query[stop] == '"' and field in TEXT_FIELDS:
+            if stop < len(self.query) and self.query[stop] == '"':  # field:"quoted value"
                 text, end = self._phrase(stop)
+                if field not in TEXT_FIELDS:
+                    return _Token("term", start, self._filter(field, text, start)), end
                 prefix = end < len(self.query) and self.query[end] == "*"
                 return _Token("term", start, Text(text, field, True, prefix)), end + prefix
             raise SearchSyntaxError(

@@ -19,9 +19,15 @@ def index_all(store: Store) -> None:
 def test_index_headers_then_body(store: Store, inbox: int) -> None:
     store.messages.upsert_headers(
         inbox,
-        [headers(1, subject="Crème brûlée", sender=("Zoë Ångström", "zoe@example.com"),
-                 cc=(Address("Carol", "carol@example.net"),))],
-    )  # fmt: skip
+        [
+            headers(
+                1,
+                subject="Crème brûlée",
+                sender=("Zoë Ångström", "zoe@example.com"),
+                cc=(Address("Carol", "carol@example.net"),),
+            )
+        ],
+    )
     assert store.pending_index_count() == 1
     index_all(store)
     assert store.pending_index_count() == 0

@@ -52,9 +52,13 @@ def test_keyset_pages_walk_the_whole_sorted_list(
     cursor: PageCursor | None = None
     while True:
         page = store.messages.page(
-            filled, sort=sort, descending=descending, limit=37, after=cursor,
+            filled,
+            sort=sort,
+            descending=descending,
+            limit=37,
+            after=cursor,
             unread_only=unread_only,
-        )  # fmt: skip
+        )
         seen += [row.id for row in page.rows]
         if page.next is None:
             break
@@ -77,8 +81,10 @@ def test_keyset_pages_walk_the_whole_sorted_list(
     assert seen == [r.id for r in sorted(rows, key=key, reverse=descending)]
     # Offset paging gives the same order.
     if not unread_only:
-        assert [r.id for r in store.messages.page_at(filled, 40, sort=sort, descending=descending,
-                                                     limit=10)] == seen[40:50]  # fmt: skip
+        assert [
+            r.id
+            for r in store.messages.page_at(filled, 40, sort=sort, descending=descending, limit=10)
+        ] == seen[40:50]
 
 
 @pytest.mark.parametrize("sort", list(SortKey))
