@@ -248,3 +248,23 @@ async def test_starttls_to_an_implicit_tls_port_hints_at_tls() -> None:
         await server.wait_closed()
     assert "no greeting" in caught.value.message
     assert "465" in caught.value.hint
+
+
+async def test_plain_loopback_only_when_chosen_explicitly() -> None:
+    # The user's own relay on this computer: no TLS, and AUTH is allowed (loopback only;
+    # Endpoint refuses this mode for any other host).
+    async def script(peer: ScriptedPeer) -> None:
+        await peer.send(GREETING)
+        await peer.expect(EHLO_LINE)
+        await peer.send(b"250-localhost\r\n250 AUTH PLAIN\r\n")
+        await peer.expect(AUTH_PLAIN_LINE)
+        await peer.send(b"235 ok\r\n")
+        await quit_(peer)
+
+    async with ScriptedServer(script) as server:
+        point = endpoint(server, Security.PLAIN_LOOPBACK_ONLY)
+        async with SubmissionSession(point, CREDENTIALS) as session:
+            assert session.certificate is None
+        await server.wait_closed()
+    server.raise_errors()
+    assert server.received == EHLO_LINE + AUTH_PLAIN_LINE + b"QUIT\r\n"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from kittiwake.client.net.endpoint import Security
 from kittiwake.client.smtp.session import SubmissionSession
 from tests.client.smtp.transcript import (
@@ -64,3 +66,22 @@ async def test_several_messages_on_one_connection() -> None:
     assert server.received.count(b"DATA\r\n") == 3
     for n in range(3):
         assert b"Message-ID: <%d@example.org>" % n in server.received
+
+
+async def test_concurrent_sends_are_serialised_on_the_connection() -> None:
+    first, second = MESSAGE, MESSAGE.replace(b"<1@", b"<2@")
+
+    async def script(peer: ScriptedPeer) -> None:
+        await peer.send(GREETING)
+        await login(peer)
+        for _ in range(2):
+            await accept_message(peer, MAIL_FROM, RCPTS)
+        await quit_(peer)
+
+    async with ScriptedServer(script, tls="valid") as server:
+        async with SubmissionSession(endpoint(server, Security.TLS), CREDENTIALS) as session:
+            await asyncio.gather(session.send(first), session.send(second))
+        await server.wait_closed()
+    server.raise_errors()
+    transaction = MAIL_FROM + b"".join(RCPTS) + b"DATA\r\n"
+    assert server.received.count(transaction) == 2
