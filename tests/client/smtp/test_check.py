@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pathlib
 import socket
 
 from kittiwake.client.net.endpoint import Endpoint, Security
 from kittiwake.client.net.errors import (
     AuthenticationFailed,
     CertificateUntrusted,
+    ConfigError,
     ConnectionRefused,
     HostNotFound,
     StartTlsNotOffered,
@@ -128,3 +130,13 @@ async def test_unknown_host_fails_the_resolve_step() -> None:
     assert isinstance(check.error, HostNotFound)
     assert outcome(check) == [(Step.RESOLVE, False)]
     assert "no-such-host.invalid" in check.error.message
+
+
+async def test_unreadable_ca_file_fails_the_tls_step_before_any_connection(
+    tmp_path: pathlib.Path,
+) -> None:
+    point = Endpoint("127.0.0.1", 1, Security.TLS, ca_file=str(tmp_path / "missing.pem"))
+    check = await check_login(point, CREDENTIALS)
+    assert isinstance(check.error, ConfigError)
+    assert outcome(check) == [(Step.TLS, False)]
+    assert "missing.pem" in check.error.message
