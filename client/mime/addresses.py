@@ -191,6 +191,7 @@ class _Mailbox:
             spec = self.angle.strip()
             if ":" in spec and spec.startswith("@"):  # obsolete source route <@a,@b:x@y>
                 spec = spec.split(":", 1)[1]
+            spec = re.sub(r"\([^()]*\)|\s+", "", spec)  # comments and CFWS inside <...>
             name = _join_phrase(self.words)
         else:
             spec = "".join(f'"{w}"' if quoted else w for w, quoted in self.words)

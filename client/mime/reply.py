@@ -22,6 +22,7 @@ from kittiwake.client.mime.addresses import (
     Address,
     decode_header_text,
     fold_inherited,
+    is_valid_address,
     parse_address_list,
     unfold_raw,
     unique,
@@ -66,7 +67,8 @@ def header_text(msg: Message, name: str) -> str:
 
 
 def header_addresses(msg: Message, name: str) -> list[Address]:
-    return parse_address_list(raw_header(msg, name))
+    """The valid addresses of a header: a broken entry is dropped rather than answered."""
+    return [a for a in parse_address_list(raw_header(msg, name)) if is_valid_address(a.addr_spec)]
 
 
 def message_ids(text: str) -> list[str]:

@@ -48,6 +48,7 @@ from kittiwake.client.net.errors import HeaderInjection, InvalidAddress
         ('"=?iso-8859-1?q?Fran=E7ois?=" <f@x.example>', [("f@x.example", "François")]),
         ("jo@bücher.de", [("jo@bücher.de", "")]),
         ("<@route.example:a@b.example>", [("a@b.example", "")]),
+        ("Pete <pete(his account)@silly.test(his host)>", [("pete@silly.test", "Pete")]),
         ("Broken <a@b.example", [("a@b.example", "Broken")]),
         ("just a name, a@b.example", [("a@b.example", "")]),
         ('"john doe"@example.com', [('"john doe"@example.com', "")]),

@@ -195,3 +195,12 @@ def test_compat32_message_is_accepted() -> None:
 def test_needs_an_identity() -> None:
     with pytest.raises(ValueError):
         reply(message(BASE), [])
+
+
+def test_broken_recipients_are_dropped_not_answered() -> None:
+    raw = message(
+        "From: Alice <alice@a.example>\nTo: <Undisclosed-Recipient:@x.example;>, bob@b.example\n"
+        "Cc: not-an-address, carol@@c.example\n"
+    )
+    draft = reply(raw, IDS, ReplyMode.ALL)
+    assert keys(draft.to) == ["alice@a.example"] and keys(draft.cc) == ["bob@b.example"]
