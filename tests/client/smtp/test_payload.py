@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -41,3 +43,15 @@ def test_unstuffing_gives_back_the_normalised_message(raw: bytes) -> None:
     assert b"." not in lines
     unstuffed = b"\r\n".join(line[1:] if line.startswith(b".") else line for line in lines)
     assert unstuffed == data
+
+
+@given(
+    st.binary(max_size=300) | st.lists(st.sampled_from([b"\r", b"\n", b".", b"a"])).map(b"".join)
+)
+def test_normalisation_matches_the_rfc_reading(raw: bytes) -> None:
+    # Reference: each CRLF, lone LF and lone CR is one line break.
+    expected = re.sub(rb"\r\n|\n|\r(?!\n)", b"\r\n", raw)
+    if not expected.endswith(b"\r\n"):
+        expected += b"\r\n"
+    assert normalise_line_endings(raw) == expected
+    assert dot_stuffed(expected) == re.sub(rb"(?m)^\.", b"..", expected) + b".\r\n"
