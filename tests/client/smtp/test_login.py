@@ -8,12 +8,15 @@ import logging
 import pytest
 
 from kittiwake.client.net.credentials import Credentials, SecretKind
-from kittiwake.client.net.endpoint import Security
+from kittiwake.client.net.endpoint import Endpoint, Security
 from kittiwake.client.net.errors import (
     AuthenticationFailed,
+    InsecureConfiguration,
     LoginDisabled,
 )
+from kittiwake.client.smtp.login import authenticate, choose_mechanism
 from kittiwake.client.smtp.session import SubmissionSession
+from kittiwake.client.smtp.wire import SmtpClient
 from tests.client.smtp.transcript import (
     AUTH_PLAIN_LINE,
     CREDENTIALS,
@@ -128,9 +131,6 @@ async def test_no_auth_offered_over_tls() -> None:
 
 
 def test_mechanism_choice() -> None:
-    from kittiwake.client.net.endpoint import Endpoint
-    from kittiwake.client.smtp.login import choose_mechanism
-
     point = Endpoint("mx.test", 465)
     token = Credentials(USER, "t", SecretKind.OAUTH2_TOKEN)
     assert choose_mechanism(frozenset({"LOGIN", "PLAIN"}), CREDENTIALS, point) == "PLAIN"
@@ -140,3 +140,25 @@ def test_mechanism_choice() -> None:
         choose_mechanism(frozenset({"CRAM-MD5"}), CREDENTIALS, point)
     with pytest.raises(LoginDisabled, match="XOAUTH2"):
         choose_mechanism(frozenset({"PLAIN"}), token, point)
+
+
+async def test_login_refuses_a_connection_without_tls() -> None:
+    # The last line of defence: even if a future change skipped STARTTLS, no AUTH goes out.
+
+    async def script(peer: ScriptedPeer) -> None:
+        await peer.send(GREETING)
+        await peer.read_until_closed()
+
+    async with ScriptedServer(script) as server:
+        client = SmtpClient(hostname=server.host, port=server.port, start_tls=False)
+        await client.connect(local_hostname="[127.0.0.1]")
+        with pytest.raises(InsecureConfiguration):
+            await authenticate(
+                client,
+                endpoint(server, Security.STARTTLS),
+                frozenset({"PLAIN"}),
+                CREDENTIALS,
+            )
+        client.close()
+        await server.wait_closed()
+    assert server.received == b""
