@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 
 import pytest
 
@@ -162,3 +163,27 @@ async def test_login_refuses_a_connection_without_tls() -> None:
         client.close()
         await server.wait_closed()
     assert server.received == b""
+
+
+async def test_xoauth2_rejected_token_is_an_authentication_failure() -> None:
+    token = Credentials(USER, "expired-token", SecretKind.OAUTH2_TOKEN)
+    challenge = base64.b64encode(b'{"status":"401","schemes":"bearer"}')
+
+    async def script(peer: ScriptedPeer) -> None:
+        await peer.send(GREETING)
+        await peer.expect(EHLO_LINE)
+        await peer.send(b"250-mx.test\r\n250 AUTH XOAUTH2\r\n")
+        await peer.expect(b"AUTH XOAUTH2 ")
+        await peer.send(b"334 " + challenge + b"\r\n")
+        # RFC 7628 style: the client answers the error challenge with an empty line.
+        await peer.expect(re.compile(rb"^\r\n$"))
+        await peer.send(b"535 5.7.8 Username and Password not accepted\r\n")
+        await peer.read_until_closed()
+
+    async with ScriptedServer(script, tls="valid") as server:
+        with pytest.raises(AuthenticationFailed) as caught:
+            await SubmissionSession(endpoint(server, Security.TLS), token).open()
+        await server.wait_closed()
+    server.raise_errors()
+    assert "not accepted" in caught.value.server_text
+    assert "expired-token" not in caught.value.for_person()
