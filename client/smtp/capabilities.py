@@ -2,7 +2,8 @@
 
 `mail_options` is the gate every message passes before a single byte of it is sent: a message
 the server cannot carry intact (too large, 8-bit without 8BITMIME, UTF-8 addresses or headers
-without SMTPUTF8) is refused here, locally, with the error a server would have given.
+without SMTPUTF8, a line over 998 octets) is refused here, locally, with the error a server
+would have given.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from dataclasses import dataclass
 from kittiwake.client.net.errors import MessageRefused, MessageTooLarge
 from kittiwake.client.smtp.envelope import Envelope
 from kittiwake.client.smtp.payload import Content
+
+# RFC 5321 4.5.3.1.6: 1000 octets per line including CRLF. Only BINARYMIME over CHUNKING
+# lifts it, and we use neither.
+MAX_LINE = 998
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,15 @@ def mail_options(
             f"{caps.size_limit:,} bytes. Nothing was sent.",
             code=552,
             enhanced_status="5.3.4",
+        )
+    if content.longest_line > MAX_LINE:
+        # Servers refuse it only after the whole DATA went out ("500 Line too long").
+        raise MessageRefused(
+            f"A line of the message is {content.longest_line:,} characters long; SMTP allows "
+            f"{MAX_LINE}. Nothing was sent.",
+            "The message must be re-encoded (quoted-printable or base64) before sending.",
+            code=554,
+            enhanced_status="5.6.0",
         )
     needs_utf8 = envelope.needs_smtputf8 or content.header_8bit
     if needs_utf8 and not caps.smtputf8:

@@ -18,6 +18,7 @@ class Content:
     data: bytes  # CRLF line endings, ending with CRLF
     header_8bit: bool  # raw UTF-8 in the header block: needs SMTPUTF8 (RFC 6532)
     body_8bit: bool  # 8-bit body: needs 8BITMIME
+    longest_line: int  # octets, without the CRLF; SMTP allows 998 (RFC 5321 4.5.3.1.6)
 
     @property
     def size(self) -> int:
@@ -47,6 +48,7 @@ def analyse(raw: bytes) -> Content:
         data=data,
         header_8bit=not header_block.isascii(),
         body_8bit=not body.isascii(),
+        longest_line=max(map(len, data.split(b"\r\n"))),
     )
 
 

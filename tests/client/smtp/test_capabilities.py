@@ -61,3 +61,14 @@ def test_utf8_header_needs_smtputf8() -> None:
     assert mail_options(content, ASCII, FULL)[1:] == ["BODY=8BITMIME", "SMTPUTF8"]
     with pytest.raises(MessageRefused, match="headers"):
         mail_options(content, ASCII, Capabilities(eight_bit_mime=True))
+
+
+def test_line_longer_than_998_octets_is_refused_locally() -> None:
+    fits = analyse(b"Subject: x\r\n\r\n" + b"y" * 998 + b"\r\n")
+    assert fits.longest_line == 998
+    unlimited = Capabilities(size_announced=True)
+    assert mail_options(fits, ASCII, unlimited) == [f"SIZE={fits.size}"]
+    too_long = analyse(b"Subject: x\r\n\r\n" + b"y" * 999 + b"\r\n")
+    with pytest.raises(MessageRefused, match="999 characters") as caught:
+        mail_options(too_long, ASCII, unlimited)
+    assert caught.value.permanent and caught.value.enhanced_status == "5.6.0"
