@@ -16,6 +16,7 @@ from kittiwake.client.net.errors import (
     AuthenticationFailed,
     CertificateUntrusted,
     ConnectionLost,
+    OperationTimeout,
     SubmissionOutcomeUnknown,
     TlsHandshakeFailed,
 )
@@ -91,6 +92,16 @@ async def test_tls_to_the_starttls_port_gives_a_clear_hint(mail_server: MailServ
     assert isinstance(check.error, TlsHandshakeFailed)
     assert check.failed_step is Step.TLS
     assert "STARTTLS" in check.error.hint
+
+
+async def test_starttls_to_the_tls_port_gives_a_clear_hint(mail_server: MailServer) -> None:
+    user = mail_server.new_user("port")
+    # Dovecot waits for a TLS ClientHello there, so no greeting ever comes: a short wait.
+    endpoint = mail_server.endpoint("submissions", security=Security.STARTTLS, connect_timeout=1.0)
+    check = await check_login(endpoint, user.credentials())
+    assert isinstance(check.error, OperationTimeout)
+    assert check.failed_step is Step.CONNECT
+    assert "465" in check.error.hint
 
 
 async def test_untrusted_certificate_then_pinned(mail_server: MailServer) -> None:
