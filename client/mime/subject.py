@@ -21,7 +21,9 @@ _TAG = re.compile(r"^\s*(\[[^\[\]]{1,40}\])\s*")
 
 def split_subject(subject: str) -> tuple[str, str, bool]:
     """(list tag or "", base subject, whether any reply/forward prefix was present)."""
-    text = fold_inherited(subject)
+    text = subject.strip() if subject.isprintable() else fold_inherited(subject)
+    if not text.startswith("[") and not (0 <= text.find(":") < 12 or "：" in text[:12]):
+        return "", text, False  # the common case, without a regex (threading calls this a lot)
     tag = ""
     prefixed = False
     while True:

@@ -83,7 +83,8 @@ class Threader:
         self._thread: dict[str, str] = {}  # node -> thread id
         self._members: dict[str, list[str]] = {}  # thread id -> its nodes
         self._message: dict[str, tuple[str, float]] = {}  # node -> (key, date) once it arrived
-        self._key_node: dict[str, str] = {}  # caller key -> node
+        self._copies: dict[str, str] = {}  # caller key -> node, for a second copy of a message
+        self._key_index: dict[str, str] | None = None  # caller key -> node, built when asked
         self._by_subject: dict[str, tuple[str, float]] = {}  # base subject -> (node, last date)
         self._subjects: dict[str, tuple[str, bool]] = {}  # subject -> (base key, is a reply)
 
@@ -99,13 +100,14 @@ class Threader:
         node = summary.message_id.strip(_STRIP) if summary.message_id else ""
         node = node or "\0" + key  # no Message-ID: a node of its own
         thread = self._thread
-        known = self._key_node.get(key)
-        if known is not None:  # the same message again (a re-sync): nothing changes
-            return Added(thread[known])
-        self._key_node[key] = node
-        if node in self._message:  # the same Message-ID in two folders (Sent and Inbox)
+        seen = self._message.get(node)
+        if seen is not None:
+            # The same message again (a re-sync), or another copy of it (Sent and Inbox).
+            if seen[0] != key:
+                self._copies[key] = node
             return Added(thread[node])
         self._message[node] = (key, summary.date)
+        self._key_index = None
 
         chain = []
         for ref in summary.references:
@@ -118,36 +120,47 @@ class Threader:
                 return self._add_unreferenced(node, summary)
             chain.append(irt)
 
-        found = {thread[n] for n in chain if n in thread}
-        was_placeholder = node in thread
-        if was_placeholder:
-            found.add(thread[node])
+        # The threads this message touches; nearly always none or one, so no set unless needed.
+        tid = thread.get(node, "")
+        was_placeholder = bool(tid)
+        more: set[str] | None = None
+        new: list[str] = []  # references seen for the first time: placeholders to make
+        for n in chain:
+            t = thread.get(n)
+            if t is None:
+                new.append(n)
+            elif t != tid:
+                if tid:
+                    more = more or {tid}
+                    more.add(t)
+                else:
+                    tid = t
         merges: tuple[Merge, ...] = ()
-        if len(found) == 1:
-            tid = found.pop()
-        elif found:
-            tid, merges = self._merge(found)
-        else:
+        if more:
+            tid, merges = self._merge(more)
+        elif not tid:
             tid = node
             self._members[tid] = []
         members = self._members[tid]
-        chain.append(node)
-        for n in chain:
-            if n not in thread:
+        if not was_placeholder:
+            thread[node] = tid
+            members.append(node)
+        for n in new:
+            if n not in thread:  # a reference may repeat in one header
                 thread[n] = tid
                 members.append(n)
-        chain.pop()
 
         parent = self._parent
         prev = ""
-        for ref in chain:  # JWZ step 1: link the references, never re-parenting one
+        for ref in chain:  # JWZ step 1: link the references in order, never re-parenting one
             if prev and ref not in parent and ref != prev and not self._is_ancestor(ref, prev):
                 parent[ref] = prev
             prev = ref
         # A message's own References are the best word on its parent, so this one may move.
         if not was_placeholder or not self._is_ancestor(node, prev):
             parent[node] = prev
-        if summary.subject:
+        if tid == node and summary.subject:
+            # A new conversation (its root still missing): reference-less replies may join it.
             self._note_subject(node, summary)
         return Added(tid, merges)
 
@@ -192,7 +205,7 @@ class Threader:
         if len(tids) == 1:
             return next(iter(tids)), ()
         members = self._members
-        # The largest survives (fewest rows to re-key); ties go to the older id, for determinism.
+        # The largest survives (fewest rows to re-key); ties go to the smaller id, for determinism.
         ordered = sorted(tids, key=lambda t: (-len(members[t]), t))
         into = ordered[0]
         merges = []
@@ -223,7 +236,10 @@ class Threader:
     # --- reading -------------------------------------------------------------------------
 
     def thread_of(self, key: str) -> str | None:
-        node = self._key_node.get(key)
+        """The thread of a message by the caller's key (an index built on first use)."""
+        if self._key_index is None:
+            self._key_index = {k: n for n, (k, _) in self._message.items()}
+        node = self._key_index.get(key) or self._copies.get(key)
         return self._thread.get(node) if node is not None else None
 
     def thread_ids(self) -> list[str]:
