@@ -53,7 +53,7 @@ def mail_options(
     content: Content, envelope: Envelope, caps: Capabilities, *, server: str = ""
 ) -> list[str]:
     """The MAIL FROM parameters for this message, or the reason it cannot be sent here."""
-    where = server or "The server"
+    where = server or "the server"
     if caps.size_limit is not None and content.size > caps.size_limit:
         raise MessageTooLarge(
             f"The message is {content.size:,} bytes; {where} accepts at most "
