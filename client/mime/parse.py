@@ -11,6 +11,7 @@ from email.message import Message
 from email.utils import parsedate_to_datetime
 from html import escape
 from typing import Any
+from urllib.parse import unquote
 
 from kittiwake.client.mime.addrlist import Mailbox, parse_address_list
 from kittiwake.client.mime.authresults import AuthResults, evaluate
@@ -20,10 +21,8 @@ from kittiwake.client.mime.headers import (
     decode_bytes,
     header_text,
     raw_to_text,
-    raw_value,
-    raw_values,
 )
-from kittiwake.client.mime.safe_html import sanitise
+from kittiwake.client.mime.safe_html import safe_text, sanitise
 from kittiwake.client.mime.sender import SenderInfo, sender_info
 from kittiwake.client.mime.tree import Opaque, child_path, decoded_payload, find_part, parse_tree
 from kittiwake.client.mime.walk import Body, Walk, walk_part
@@ -34,9 +33,21 @@ _MAX_HEADERS_SHOWN = 500
 # --- the message ---------------------------------------------------------------------------
 
 
-def _addresses(message: Message, name: str, walk: Walk) -> tuple[Mailbox, ...]:
+# Lower-case header name -> raw values, built once per message: a hostile message can carry
+# hundreds of thousands of headers, and a scan per looked-up name would multiply that.
+_Index = dict[str, list[str]]
+
+
+def _index(message: Message) -> _Index:
+    index: _Index = {}
+    for name, value in message.raw_items():
+        index.setdefault(str(name).lower(), []).append(str(value))
+    return index
+
+
+def _addresses(index: _Index, name: str, walk: Walk) -> tuple[Mailbox, ...]:
     found: list[Mailbox] = []
-    for value in raw_values(message, name):
+    for value in index.get(name, []):
         mailboxes, warnings = parse_address_list(value)
         found.extend(mailboxes)
         for w in warnings:
@@ -44,18 +55,19 @@ def _addresses(message: Message, name: str, walk: Walk) -> tuple[Mailbox, ...]:
     return tuple(found)
 
 
-def _header(message: Message, name: str, walk: Walk) -> str:
-    value = raw_value(message, name)
-    if value is None:
+def _header(index: _Index, name: str, walk: Walk) -> str:
+    values = index.get(name)
+    if not values:
         return ""
+    value = values[0]
     text, warnings = header_text(value)
     for w in warnings:
         walk.warn(w)
     return text
 
 
-def _headers(message: Message, walk: Walk) -> DisplayHeaders:
-    date = _header(message, "date", walk)
+def _headers(message: Message, index: _Index, walk: Walk) -> DisplayHeaders:
+    date = _header(index, "date", walk)
     date_iso = ""
     try:
         date_iso = parsedate_to_datetime(date).isoformat() if date else ""
@@ -67,18 +79,18 @@ def _headers(message: Message, walk: Walk) -> DisplayHeaders:
             break
         all_headers.append((header_text(str(name))[0], header_text(str(value))[0]))
     return DisplayHeaders(
-        subject=_header(message, "subject", walk),
-        from_=_addresses(message, "from", walk),
-        to=_addresses(message, "to", walk),
-        cc=_addresses(message, "cc", walk),
-        bcc=_addresses(message, "bcc", walk),
-        reply_to=_addresses(message, "reply-to", walk),
+        subject=_header(index, "subject", walk),
+        from_=_addresses(index, "from", walk),
+        to=_addresses(index, "to", walk),
+        cc=_addresses(index, "cc", walk),
+        bcc=_addresses(index, "bcc", walk),
+        reply_to=_addresses(index, "reply-to", walk),
         date=date,
         date_iso=date_iso,
-        message_id=_header(message, "message-id", walk),
-        in_reply_to=_header(message, "in-reply-to", walk),
-        references=_header(message, "references", walk),
-        list_id=_header(message, "list-id", walk),
+        message_id=_header(index, "message-id", walk),
+        in_reply_to=_header(index, "in-reply-to", walk),
+        references=_header(index, "references", walk),
+        list_id=_header(index, "list-id", walk),
         all=tuple(all_headers),
     )
 
@@ -87,6 +99,9 @@ def _defects(message: Message, walk: Walk) -> None:
     names: set[str] = set()
     for part in message.walk():
         names.update(type(defect).__name__ for defect in getattr(part, "defects", []))
+    if "TooManyHeadersDefect" in names:
+        names.discard("TooManyHeadersDefect")
+        walk.warn("a part has too many header lines; the rest were not read")
     for name in sorted(names):
         walk.warn(f"malformed message structure ({name})")
 
@@ -104,10 +119,11 @@ def _build(
         return _build(inner, path, opaque, depth, None, allow_remote)
 
     walk = Walk(opaque=opaque, quoted_depth=quoted_depth, quote=quote)
-    headers = _headers(message, walk)
+    index = _index(message)
+    headers = _headers(message, index, walk)
     sender: SenderInfo = sender_info(
-        raw_values(message, "from"),
-        raw_values(message, "sender"),
+        index.get("from", []),
+        index.get("sender", []),
     )
     body = Body()
     if message.get_content_maintype() == "multipart":
@@ -124,12 +140,18 @@ def _build(
     remote: tuple[Any, ...] = ()
     suspicious: tuple[Any, ...] = ()
     if body.html is not None:
-        source = body.html[:MAX_TEXT_CHARS] + "".join(
-            f"<hr><pre>{escape(extra)}</pre>" for extra in body.html_extra
-        )
-        safe = sanitise(source, allow_remote=allow_remote)
-        html_out, remote, suspicious = safe.html, safe.remote, safe.suspicious_links
+        safe = sanitise(body.html, allow_remote=allow_remote)
+        if safe.truncated:
+            walk.warn("the HTML is very long and has been cut; save the part to see all of it")
+        if body.text_from_html >= 0:
+            body.plain[body.text_from_html] = safe_text(safe.html)
+        # Later inline text parts, escaped: safe to append after sanitising.
+        extras = "".join(f"<hr><pre>{escape(extra)}</pre>" for extra in body.html_extra)
+        html_out, remote, suspicious = safe.html + extras, safe.remote, safe.suspicious_links
         for cid in safe.cid_refs:
+            # cid: URLs are URL-encoded Content-IDs (RFC 2392).
+            if cid not in walk.inline and unquote(cid) in walk.inline:
+                walk.inline.setdefault(cid, walk.inline[unquote(cid)])
             if cid not in walk.inline:
                 walk.warn(f"the image cid:{cid[:60]} is not in the message")
         referenced = set(safe.cid_refs)
@@ -144,7 +166,7 @@ def _build(
         text = text[:MAX_TEXT_CHARS]
         walk.warn("the text is very long and has been cut")
     auth = (
-        evaluate(raw_values(message, "authentication-results"), authserv_id)
+        evaluate(index.get("authentication-results", []), authserv_id)
         if authserv_id
         else AuthResults()
     )

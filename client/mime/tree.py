@@ -13,13 +13,14 @@ from __future__ import annotations
 import binascii
 from collections.abc import Iterator
 from email import policy as email_policy
+from email.errors import HeaderDefect
 from email.feedparser import BytesFeedParser
 from email.generator import BytesGenerator
 from email.message import Message
 from io import BytesIO
 from typing import Any
 
-from kittiwake.client.mime.bounds import MAX_DEPTH, MAX_PARTS
+from kittiwake.client.mime.bounds import MAX_DEPTH, MAX_HEADER_LINES, MAX_PARTS
 
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _NOT_B64 = bytes(b for b in range(256) if b not in _B64_ALPHABET)
@@ -29,6 +30,10 @@ _UU = {"x-uuencode", "uuencode", "x-uue", "uue"}
 
 # Why a part was made opaque by the bounded parser: id(part) -> (reason, original type).
 Opaque = dict[int, tuple[str, str]]
+
+
+class TooManyHeadersDefect(HeaderDefect):
+    """More than MAX_HEADER_LINES header lines: the rest were not parsed."""
 
 
 class _BoundedParser(BytesFeedParser):
@@ -46,7 +51,10 @@ class _BoundedParser(BytesFeedParser):
             self.depth -= 1
 
     def _parse_headers(self, lines: list[str]) -> None:
-        super()._parse_headers(lines)  # type: ignore[misc]
+        cut = len(lines) > MAX_HEADER_LINES
+        super()._parse_headers(lines[:MAX_HEADER_LINES])  # type: ignore[misc]
+        if cut:
+            self._cur.defects.append(TooManyHeadersDefect())  # type: ignore[attr-defined]
         self.parts += 1
         reason = ""
         if self.depth > MAX_DEPTH:

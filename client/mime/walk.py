@@ -17,7 +17,12 @@ from email.message import Message
 
 from kittiwake.client.mime import calendar as ical
 from kittiwake.client.mime import reports
-from kittiwake.client.mime.bounds import MAX_DISPLAY_PART_BYTES, MAX_QUOTED_DEPTH, MAX_WARNINGS
+from kittiwake.client.mime.bounds import (
+    MAX_DISPLAY_PART_BYTES,
+    MAX_PARTS,
+    MAX_QUOTED_DEPTH,
+    MAX_WARNINGS,
+)
 from kittiwake.client.mime.display import Attachment, DisplayMessage, SecurityLabel
 from kittiwake.client.mime.flowed import decode_flowed
 from kittiwake.client.mime.headers import decode_bytes, filename, get_param, header_text, raw_value
@@ -51,6 +56,7 @@ class Body:
     html_extra: list[str] = field(default_factory=list)  # later inline text parts
     part: str = ""  # "" is also the path of a multipart message's own body
     chosen: bool = False
+    text_from_html: int = -1  # index in `plain` to fill with the HTML's text, if any
 
 
 @dataclass
@@ -69,6 +75,7 @@ class Walk:
     reports: list[reports.ReportSummary] = field(default_factory=list)
     security: list[SecurityLabel] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    parts_seen: int = 0
 
     def warn(self, text: str | None) -> None:
         if text and text not in self.warnings and len(self.warnings) < MAX_WARNINGS:
@@ -299,6 +306,10 @@ def _message_part(part: Message, path: str, walk: Walk) -> None:
 
 def walk_part(part: Message, path: str, walk: Walk, body: Body) -> None:
     """Any part outside an alternative/related body choice."""
+    walk.parts_seen += 1
+    if walk.parts_seen > MAX_PARTS:
+        walk.warn(f"the message has more than {MAX_PARTS} parts; the rest are not shown")
+        return
     content_type = part.get_content_type()
     maintype = part.get_content_maintype()
     if id(part) in walk.opaque:
@@ -365,7 +376,11 @@ def walk_part(part: Message, path: str, walk: Walk, body: Body) -> None:
         html, plain = _html_and_plain(part, path, walk)
         if html is not None and not body.chosen:
             body.html, body.part, body.chosen = html, path, True
-            body.plain.append(plain if plain and plain.strip() else html_to_text(html))
+            if plain and plain.strip():
+                body.plain.append(plain)
+            else:  # filled from the sanitised HTML by parse.py (one sanitiser pass, not two)
+                body.text_from_html = len(body.plain)
+                body.plain.append("")
             return
         if plain is None and html is not None:
             plain = html_to_text(html)

@@ -113,3 +113,13 @@ def test_base64_encoded_message_rfc822_is_decoded_then_parsed() -> None:
     root, _ = parse_tree(raw)
     message = nested_message(root)
     assert message is not None and message["subject"] == "hidden"
+
+
+def test_header_lines_are_capped() -> None:
+    from kittiwake.client.mime.bounds import MAX_HEADER_LINES
+    from kittiwake.client.mime.tree import TooManyHeadersDefect
+
+    raw = b"".join(b"X-H%d: v\r\n" % i for i in range(MAX_HEADER_LINES + 10)) + b"\r\nbody"
+    root, _ = parse_tree(raw)
+    assert len(root.keys()) == MAX_HEADER_LINES
+    assert any(isinstance(d, TooManyHeadersDefect) for d in root.defects)

@@ -38,7 +38,8 @@ def test_inline_footer_after_html_is_kept_for_both_views() -> None:
         b"--m\r\nContent-Type: text/plain\r\n\r\nlist footer\r\n--m--\r\n"
     )
     assert body.html_extra == ["list footer"]
-    assert body.plain[0].startswith("main") and body.plain[1] == "list footer"
+    # The HTML's own text is filled in by parse.py from the sanitised HTML.
+    assert body.text_from_html == 0 and body.plain == ["", "list footer"]
     assert walk.attachments == []
 
 
