@@ -14,7 +14,7 @@ import os
 import re
 import secrets
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email import policy as email_policy
 from email.generator import BytesGenerator
@@ -88,7 +88,7 @@ class Draft:
     # Fixed once by the outbox so a retried send is the same message (None: made at build).
     message_id: str | None = None
     date: datetime | None = None
-    mail_followup_to: tuple[Address, ...] = field(default=())
+    mail_followup_to: tuple[Address, ...] = ()
 
 
 def with_signature(text: str, identity: Identity) -> str:
@@ -319,8 +319,8 @@ def _message_part(
     lines = re.split(rb"\r\n|\n|\r", data)
     if b"\0" in data or any(len(line) > 998 for line in lines):
         return None
-    while lines and lines[-1] == b"":
-        lines.pop()
+    if lines[-1] == b"":
+        lines.pop()  # the final line break, which the join below puts back
     raw = b"\r\n".join(lines) + b"\r\n"
     part = EmailMessage(policy=pol)
     part["Content-Type"] = "message/rfc822"
