@@ -16,6 +16,7 @@ from email import policy as email_policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
+from urllib.parse import unquote
 
 from kittiwake.client.accounts.model import Identity
 from kittiwake.client.mime.addresses import (
@@ -111,7 +112,8 @@ def trimmed_references(msg: Message) -> tuple[str, ...]:
 
 def _list_post(msg: Message) -> list[Address]:
     m = re.search(r"<mailto:([^>?]+)", raw_header(msg, "List-Post"), re.IGNORECASE)
-    return parse_address_list(m.group(1)) if m else []
+    found = parse_address_list(unquote(m.group(1))) if m else []
+    return [a for a in found if is_valid_address(a.addr_spec)]
 
 
 def reply_recipients(
