@@ -195,3 +195,31 @@ def test_thread_ids_change_only_through_reported_merges(
                     seen[key] = merge.into
         seen[summaries[i].key] = added.thread_id
     assert seen == {key: t.thread_of(key) for key in seen}
+
+
+def _tree_keys(nodes: tuple[ThreadNode, ...]) -> list[str]:
+    out, stack = [], list(nodes)
+    while stack:
+        n = stack.pop()
+        out.append(n.key)
+        stack.extend(n.children)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 15), st.lists(st.integers(0, 15), max_size=5)),
+        max_size=30,
+    )
+)
+def test_arbitrary_references_even_cyclic_keep_every_message_once(
+    messages: list[tuple[int, list[int]]],
+) -> None:
+    t = Threader()
+    for i, (mid, refs) in enumerate(messages):
+        t.add(MessageSummary(f"k{i}", f"<m{mid}@x>", references=tuple(f"<m{r}@x>" for r in refs)))
+    for tid in t.thread_ids():
+        keys = _tree_keys(t.tree(tid))
+        assert sorted(keys) == sorted(t.thread_keys(tid))
+        assert len(keys) == len(set(keys))
