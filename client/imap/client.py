@@ -15,7 +15,8 @@ from kittiwake.client.imap.idle import IdleCommands
 from kittiwake.client.imap.login import LoginCommands
 from kittiwake.client.imap.mailboxes import MailboxCommands
 from kittiwake.client.imap.messages import MessageCommands
-from kittiwake.client.imap.session import AlertHandler, UnsolicitedHandler, open_session
+from kittiwake.client.imap.opening import open_session
+from kittiwake.client.imap.session import AlertHandler, UnsolicitedHandler
 from kittiwake.client.net.credentials import Credentials
 from kittiwake.client.net.endpoint import Endpoint
 

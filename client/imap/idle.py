@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 
 from kittiwake.client.imap.responses import Untagged
-from kittiwake.client.imap.session import MAILBOX_EVENTS, ImapSession, _first_of, _Pending
+from kittiwake.client.imap.session import MAILBOX_EVENTS, ImapSession, Pending, first_of
 from kittiwake.client.net.errors import CommandFailed
 
 IDLE_RENEW = 29 * 60.0
@@ -51,7 +51,7 @@ class IdleCommands(ImapSession):
         async with self._lock:
             if self._closed is not None:
                 raise self._closed
-            pending = _Pending(self.next_tag(), sink, self._loop.create_future())
+            pending = Pending(self.next_tag(), sink, self._loop.create_future())
             self._current = pending
             try:
                 self._write(pending.tag.encode("ascii") + b" IDLE\r\n")
@@ -67,7 +67,7 @@ class IdleCommands(ImapSession):
                     # drops / the server ends IDLE itself (pending.done).
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(
-                            _first_of(self._loop, pending.done, *waiters), renew_after
+                            first_of(self._loop, pending.done, *waiters), renew_after
                         )
                 finally:
                     for waiter in waiters:

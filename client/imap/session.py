@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from kittiwake.client.imap import encode
 from kittiwake.client.imap.capabilities import Capabilities
-from kittiwake.client.imap.greeting import Greeting, parse_greeting
+from kittiwake.client.imap.greeting import Greeting
 from kittiwake.client.imap.parse import parse_response
 from kittiwake.client.imap.responses import (
     Capability,
@@ -36,7 +36,7 @@ from kittiwake.client.imap.responses import (
     Vanished,
 )
 from kittiwake.client.imap.wire import ResponseReader
-from kittiwake.client.net.connect import Connection, open_connection
+from kittiwake.client.net.connect import Connection
 from kittiwake.client.net.endpoint import Endpoint, Security
 from kittiwake.client.net.errors import (
     CommandFailed,
@@ -44,8 +44,6 @@ from kittiwake.client.net.errors import (
     KittiwakeError,
     OperationTimeout,
     ProtocolError,
-    StartTlsNotOffered,
-    StartTlsRefused,
 )
 
 log = logging.getLogger(__name__)
@@ -67,7 +65,7 @@ Responder = Callable[[bytes], bytes]
 
 
 @dataclass(eq=False)
-class _Pending:
+class Pending:
     tag: str
     sink: Sink | None
     done: asyncio.Future[StatusResponse]
@@ -106,7 +104,7 @@ class ImapSession:
         self._tags = tags or itertools.count(1)
         self._wire = ResponseReader()
         self._lock = asyncio.Lock()
-        self._current: _Pending | None = None
+        self._current: Pending | None = None
         self._closed: KittiwakeError | None = None
         self._loop = asyncio.get_running_loop()
         self._last_activity = self._loop.time()
@@ -304,7 +302,7 @@ class ImapSession:
         async with self._lock:
             if self._closed is not None:
                 raise self._closed
-            pending = _Pending(self.next_tag(), sink, self._loop.create_future())
+            pending = Pending(self.next_tag(), sink, self._loop.create_future())
             chunks = encode.command(
                 pending.tag, name, *args, literal_plus=self.capabilities.literal_plus
             )
@@ -331,10 +329,10 @@ class ImapSession:
             raise self.failure(name, status)
         return Result(status, pending.untagged)
 
-    async def _challenge(self, pending: _Pending) -> bytes | None:
+    async def _challenge(self, pending: Pending) -> bytes | None:
         """The next "+" text for `pending`, or None once the server finished the command."""
         pending.continuation = self._loop.create_future()
-        result = await self._wait(_first_of(self._loop, pending.continuation, pending.done))
+        result = await self._wait(first_of(self._loop, pending.continuation, pending.done))
         if pending.done.done():
             return None
         assert isinstance(result, bytes)
@@ -364,9 +362,7 @@ class ImapSession:
             await self.close()
 
 
-def _first_of(
-    loop: asyncio.AbstractEventLoop, *futures: asyncio.Future[Any]
-) -> asyncio.Future[Any]:
+def first_of(loop: asyncio.AbstractEventLoop, *futures: asyncio.Future[Any]) -> asyncio.Future[Any]:
     """A future that completes (result or exception) with whichever of `futures` is first."""
     out: asyncio.Future[Any] = loop.create_future()
 
@@ -388,136 +384,3 @@ def _first_of(
 def _retrieve(task: asyncio.Task[None]) -> None:
     if not task.cancelled():
         task.exception()  # consumed: the waiter already reported the failure
-
-
-# --- opening --------------------------------------------------------------------------------
-
-
-async def _readline(reader: asyncio.StreamReader, endpoint: Endpoint) -> bytes:
-    try:
-        line = await reader.readuntil(b"\r\n")
-    except asyncio.LimitOverrunError:
-        raise ProtocolError(
-            f"{endpoint.label} sent an endless line.", host=endpoint.host, port=endpoint.port
-        ) from None
-    except asyncio.IncompleteReadError as error:
-        raise ConnectionLost(
-            f"{endpoint.label} closed the connection before the session started.",
-            "Check the port and the security mode (TLS or STARTTLS).",
-            host=endpoint.host,
-            port=endpoint.port,
-            server_text=error.partial[:200].decode("utf-8", "replace"),
-        ) from None
-    return line
-
-
-async def open_session(
-    endpoint: Endpoint,
-    *,
-    on_unsolicited: UnsolicitedHandler | None = None,
-    on_alert: AlertHandler | None = None,
-    session_class: type[ImapSession] = ImapSession,
-) -> ImapSession:
-    """Connect, check the greeting, upgrade by STARTTLS where asked, learn the capabilities."""
-    tags = itertools.count(1)
-
-    async def starttls(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> object:
-        greeting = parse_greeting(
-            await _readline(reader, endpoint),
-            preauth_allowed=False,
-            host=endpoint.host,
-            port=endpoint.port,
-        )
-        capabilities = greeting.capabilities
-        if capabilities is None:
-            lines = await _pre_tls_command(
-                reader, writer, endpoint, f"A{next(tags)}", b"CAPABILITY"
-            )
-            words: list[str] = []
-            for line in lines[:-1]:
-                if line.upper().startswith(b"* CAPABILITY "):
-                    words += line[13:].decode("ascii", "replace").split()
-            capabilities = Capabilities.parse(words)
-        if not capabilities.starttls:
-            raise StartTlsNotOffered(
-                f"{endpoint.label} does not offer STARTTLS.", host=endpoint.host, port=endpoint.port
-            )
-        lines = await _pre_tls_command(reader, writer, endpoint, f"A{next(tags)}", b"STARTTLS")
-        final = parse_response_line(lines[-1])
-        if final.status != "OK":
-            raise StartTlsRefused(
-                f"{endpoint.label} refused STARTTLS: {final.text}",
-                host=endpoint.host,
-                port=endpoint.port,
-                server_text=final.text,
-            )
-        return greeting
-
-    connection = await open_connection(endpoint, starttls)
-    try:
-        if endpoint.security is Security.STARTTLS:
-            plain = connection.pre_tls
-            assert isinstance(plain, Greeting)
-            # What the server said before TLS is not trusted: capabilities are asked again.
-            greeting = Greeting(False, plain.text, None, plain.alert)
-        else:
-            line = await asyncio.wait_for(
-                _readline(connection.reader, endpoint), endpoint.connect_timeout
-            )
-            greeting = parse_greeting(
-                line, preauth_allowed=True, host=endpoint.host, port=endpoint.port
-            )
-        session = session_class(
-            connection,
-            greeting=greeting,
-            on_unsolicited=on_unsolicited,
-            on_alert=on_alert,
-            tags=tags,
-        )
-    except BaseException as error:
-        await connection.close()
-        if isinstance(error, TimeoutError):
-            raise OperationTimeout(
-                f"{endpoint.label} sent no IMAP greeting.",
-                "This port may expect STARTTLS, or another protocol.",
-                host=endpoint.host,
-                port=endpoint.port,
-            ) from None
-        raise
-    try:
-        if greeting.capabilities is None:
-            await session.capability()
-    except BaseException:
-        await session.close()
-        raise
-    return session
-
-
-def parse_response_line(line: bytes) -> StatusResponse:
-    from kittiwake.client.imap.wire import RawResponse
-
-    response = parse_response(RawResponse([line.rstrip(b"\r\n")], []))
-    if not isinstance(response, StatusResponse):
-        raise ProtocolError("The server answered STARTTLS with something else.")
-    return response
-
-
-async def _pre_tls_command(
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
-    endpoint: Endpoint,
-    tag: str,
-    command: bytes,
-) -> list[bytes]:
-    """One command in the clear-text phase; returns its lines up to and including the tagged."""
-    writer.write(tag.encode("ascii") + b" " + command + b"\r\n")
-    await writer.drain()
-    lines: list[bytes] = []
-    prefix = tag.encode("ascii") + b" "
-    while True:
-        line = (await _readline(reader, endpoint)).rstrip(b"\r\n")
-        lines.append(line)
-        if line.startswith(prefix):
-            return lines
-        if len(lines) > 1000:
-            raise ProtocolError(f"{endpoint.label} never finished its answer to {command!r}.")
