@@ -221,9 +221,14 @@ def nested_message(part: Message) -> Message | None:
 def decoded_payload_as(part: Message, encoding: str) -> tuple[bytes, str | None]:
     data = raw_payload(part)
     if encoding == "base64":
-        return _base64(data), None
-    if encoding == "quoted-printable":
-        return binascii.a2b_qp(data), None
-    if encoding == "uu":
-        return _uudecode(data), None
-    return data, None
+        decoded = _base64(data)
+    elif encoding == "quoted-printable":
+        decoded = binascii.a2b_qp(data)
+    elif encoding == "uu":
+        decoded = _uudecode(data)
+    else:
+        return data, None
+    if not decoded and data.strip():
+        # Nothing decodable at all: keep the bytes as they are rather than lose them.
+        return data, f"a part is not valid {encoding}; shown undecoded"
+    return decoded, None

@@ -105,6 +105,8 @@ def _attachment(part: Message, path: str, walk: Walk, label: str = "") -> Attach
         walk.warn(w)
     data, warning = decoded_payload(part)
     walk.warn(warning)
+    if warning:
+        label = label or "undecodable"
     reason, original = walk.opaque.get(id(part), ("", ""))
     content_type = original or part.get_content_type()
     if reason:

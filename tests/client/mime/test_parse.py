@@ -269,7 +269,8 @@ def test_undecodable_part_is_an_attachment_not_dropped() -> None:
     m = parse_message(raw.replace("café".encode(), b"caf\xe9"))
     assert m.text.startswith("café")
     assert any("x-unknown" in w for w in m.warnings)
-    assert [a.part_path for a in m.attachments] == ["2"]
+    assert [(a.part_path, a.label) for a in m.attachments] == [("2", "undecodable")]
+    assert part_bytes(raw.replace("café".encode(), b"caf\xe9"), "2") == b"H4sIAAAAAAAAA"
     assert any("x-gzip64" in w for w in m.warnings)
 
 

@@ -123,3 +123,9 @@ def test_header_lines_are_capped() -> None:
     root, _ = parse_tree(raw)
     assert len(root.keys()) == MAX_HEADER_LINES
     assert any(isinstance(d, TooManyHeadersDefect) for d in root.defects)
+
+
+def test_undecodable_base64_keeps_the_raw_bytes() -> None:
+    root, _ = parse_tree(b"Content-Transfer-Encoding: base64\r\n\r\n?!*&\r\n")
+    data, warning = decoded_payload(root)
+    assert data == b"?!*&\r\n" and warning
