@@ -388,9 +388,11 @@ def _limit_nesting(html: str, limit: int = MAX_HTML_DEPTH) -> str:
 
 
 def bound_html(html: str) -> tuple[str, bool]:
-    """The HTML cut to MAX_HTML_CHARS characters and MAX_HTML_TAGS tags; True if cut."""
+    """The HTML cut to MAX_HTML_CHARS characters, flattened to MAX_HTML_DEPTH and cut to
+    MAX_HTML_TAGS tags (in that order, so a deep pile of tags loses depth, not content);
+    True if anything was cut off the end."""
     cut = len(html) > MAX_HTML_CHARS
-    html = html[:MAX_HTML_CHARS]
+    html = _limit_nesting(html[:MAX_HTML_CHARS])
     if html.count("<") > MAX_HTML_TAGS:
         pos = -1
         for _ in range(MAX_HTML_TAGS + 1):
@@ -405,7 +407,7 @@ def sanitise(html: str, *, allow_remote: bool = False) -> SafeHtml:
     policy = _Policy(allow_remote)
     _list_unkept_fetchers(html, policy)
     cleaned = nh3.clean(
-        _limit_nesting(html),
+        html,
         tags=_TAGS,
         clean_content_tags=_CLEAN_CONTENT,
         attributes=_ATTRS,
@@ -437,7 +439,7 @@ def html_to_text(html: str) -> str:
     nh3 keeps only block tags (scripts, styles and heads go with their content); over its
     normalised output, block tags become line breaks and entities are decoded."""
     kept = nh3.clean(
-        _limit_nesting(bound_html(html)[0]),
+        bound_html(html)[0],
         tags=_TEXT_BLOCKS,
         clean_content_tags={"script", "style", "head", "title", "template"},
         attributes={},

@@ -230,3 +230,28 @@ def test_css_verdict_undoes_escapes_and_comments() -> None:
 def test_html_to_text_skips_scripts_and_styles() -> None:
     text = html_to_text("<style>p{}</style><p>Hello <b>you</b></p><script>x()</script><p>2</p>")
     assert text == "Hello you\n\n2\n"
+
+
+def test_pathological_nesting_is_flattened_not_choked_on() -> None:
+    from kittiwake.client.mime.bounds import MAX_HTML_DEPTH
+
+    result = sanitise("<div>" * 50_000 + "deep text")
+    assert "deep text" in result.html
+    assert result.html.count("<div>") <= MAX_HTML_DEPTH
+    assert audit(result.html) == []
+
+
+def test_too_many_tags_are_cut_and_reported() -> None:
+    from kittiwake.client.mime.bounds import MAX_HTML_TAGS
+
+    result = sanitise("<b>x</b>" * MAX_HTML_TAGS)
+    assert result.truncated
+    assert result.html.count("<b>") <= MAX_HTML_TAGS // 2 + 1
+    assert not sanitise("<b>x</b>" * 10).truncated
+
+
+def test_safe_text_of_sanitised_html() -> None:
+    from kittiwake.client.mime.safe_html import safe_text
+
+    result = sanitise("<style>p{color:red}</style><p>a &amp; b</p><div>c<br>d</div>")
+    assert safe_text(result.html) == "a & b\n\nc\nd\n"
