@@ -351,12 +351,17 @@ def walk_part(part: Message, path: str, walk: Walk, body: Body) -> None:
         walk.security.append(SecurityLabel(kind=kind, scheme="S/MIME", part_path=path))
         walk.attachments.append(_attachment(part, path, walk, label=kind))
         return
-    if content_type in ("application/pgp-encrypted", "application/pgp-signature"):
-        kind = "signed" if content_type.endswith("signature") else "encrypted"
-        walk.security.append(SecurityLabel(kind=kind, scheme="OpenPGP", part_path=path))
+    if content_type in _SIGNATURE_TYPES or content_type == "application/pgp-encrypted":
+        # Outside a multipart/signed (or encrypted) wrapper: still labelled, never verified.
+        kind = "signed" if content_type in _SIGNATURE_TYPES else "encrypted"
+        scheme = _SIGNATURE_TYPES.get(content_type, "OpenPGP")
+        walk.security.append(SecurityLabel(kind=kind, scheme=scheme, part_path=path))
         walk.attachments.append(
             _attachment(part, path, walk, label="signature" if kind == "signed" else kind)
         )
+        return
+    if content_type == "application/pgp-keys":
+        walk.attachments.append(_attachment(part, path, walk, label="key"))
         return
     if content_type in ("message/rfc822", "message/global"):
         _message_part(part, path, walk)

@@ -57,3 +57,17 @@ def test_multipart_without_boundary_is_shown_as_text() -> None:
     walk, body = _walk(b"Content-Type: multipart/mixed\r\n\r\nhello\r\n")
     assert body.plain == ["hello\n"]
     assert any("missing boundary" in w for w in walk.warnings)
+
+
+def test_stray_signature_and_key_parts_are_labelled() -> None:
+    walk, _ = _walk(
+        b"Content-Type: multipart/mixed; boundary=m\r\n\r\n"
+        b"--m\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+        b"--m\r\nContent-Type: application/pkcs7-signature; name=smime.p7s\r\n\r\nMIIB\r\n"
+        b"--m\r\nContent-Type: application/pgp-keys\r\n\r\n-----BEGIN PGP\r\n--m--\r\n"
+    )
+    assert [(s.kind, s.scheme, s.part_path) for s in walk.security] == [("signed", "S/MIME", "2")]
+    assert [(a.part_path, a.label) for a in walk.attachments] == [
+        ("2", "signature"),
+        ("3", "key"),
+    ]
