@@ -11,6 +11,7 @@ RecursionError near 1,000 levels after about a second).
 from __future__ import annotations
 
 import binascii
+import re
 from collections.abc import Iterator
 from email import policy as email_policy
 from email.errors import HeaderDefect
@@ -27,6 +28,8 @@ _NOT_B64 = bytes(b for b in range(256) if b not in _B64_ALPHABET)
 _IDENTITY = {"7bit", "8bit", "binary", "7-bit", "8-bit", "8bits", "7bits", "6bit", "8 bit"}
 _IDENTITY |= {"", "7 bit", "plain", "none", "text", "ascii"}
 _UU = {"x-uuencode", "uuencode", "x-uue", "uue"}
+
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
 
 # Why a part was made opaque by the bounded parser: id(part) -> (reason, original type).
 Opaque = dict[int, tuple[str, str]]
@@ -53,15 +56,20 @@ class _BoundedParser(BytesFeedParser):
     def _parse_headers(self, lines: list[str]) -> None:
         cut = len(lines) > MAX_HEADER_LINES
         super()._parse_headers(lines[:MAX_HEADER_LINES])  # type: ignore[misc]
+        cur: Message = self._cur  # type: ignore[attr-defined]
         if cut:
-            self._cur.defects.append(TooManyHeadersDefect())  # type: ignore[attr-defined]
+            cur.defects.append(TooManyHeadersDefect())
+        content_type = cur.get("content-type")
+        if isinstance(content_type, str) and "\n" in content_type:
+            # Unfold before the parser reads the boundary: 'boundary="simple\r\n boundary"'
+            # means "simple boundary" (RFC 5322 unfolding), not a boundary with a newline.
+            cur.replace_header("content-type", _FOLD.sub("", content_type))
         self.parts += 1
         reason = ""
         if self.depth > MAX_DEPTH:
             reason = "too-deep"
         elif self.parts > MAX_PARTS:
             reason = "too-many-parts"
-        cur: Message = self._cur  # type: ignore[attr-defined]
         if reason and cur.get_content_maintype() in ("multipart", "message"):
             original = cur.get_content_type()
             del cur["content-type"]
