@@ -230,16 +230,45 @@ class Threader:
                 return True
         return False
 
+    def remove(self, key: str) -> str | None:
+        """Forget a message (expunged or deleted); returns the thread it was in, if any.
+
+        Its node stays as a placeholder, so the replies keep their thread and its id; a thread
+        left with no message at all is dropped.
+        """
+        node = self._node_of(key)
+        if node is None:
+            return None
+        tid = self._thread[node]
+        if self._copies.pop(key, None) is None:
+            copies = [k for k, n in self._copies.items() if n == node]
+            if copies:  # another copy of the message remains: it now stands for the node
+                del self._copies[copies[0]]
+                self._message[node] = (copies[0], self._message[node][1])
+            else:
+                del self._message[node]
+            self._key_index = None
+        members = self._members[tid]
+        if not any(n in self._message for n in members):
+            for n in members:
+                del self._thread[n]
+                self._parent.pop(n, None)
+            del self._members[tid]
+        return tid
+
     def add_all(self, summaries: Iterable[MessageSummary]) -> list[Added]:
         return [self.add(s) for s in summaries]
 
     # --- reading -------------------------------------------------------------------------
 
-    def thread_of(self, key: str) -> str | None:
-        """The thread of a message by the caller's key (an index built on first use)."""
-        if self._key_index is None:
+    def _node_of(self, key: str) -> str | None:
+        if self._key_index is None:  # built on first use: add() stays one dict write cheaper
             self._key_index = {k: n for n, (k, _) in self._message.items()}
-        node = self._key_index.get(key) or self._copies.get(key)
+        return self._key_index.get(key) or self._copies.get(key)
+
+    def thread_of(self, key: str) -> str | None:
+        """The thread of a message by the caller's key."""
+        node = self._node_of(key)
         return self._thread.get(node) if node is not None else None
 
     def thread_ids(self) -> list[str]:

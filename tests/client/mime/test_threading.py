@@ -223,3 +223,26 @@ def test_arbitrary_references_even_cyclic_keep_every_message_once(
         keys = _tree_keys(t.tree(tid))
         assert sorted(keys) == sorted(t.thread_keys(tid))
         assert len(keys) == len(set(keys))
+
+
+def test_remove_keeps_the_thread_for_the_replies() -> None:
+    t = Threader()
+    tid = t.add(msg("a")).thread_id
+    t.add(msg("b", ("a",)))
+    assert t.remove("a") == tid
+    assert t.thread_of("a") is None and t.thread_of("b") == tid
+    assert shape(t.tree(tid)) == ["b"]
+    assert t.add(msg("c", ("a",))).thread_id == tid  # still found through the placeholder
+    assert t.remove("b") == tid and t.remove("c") == tid
+    assert len(t) == 0 and t.remove("c") is None
+    assert t.add(msg("d", ("a",))).thread_id == "d@x"  # a fresh thread once all were gone
+
+
+def test_remove_one_copy_of_a_duplicated_message() -> None:
+    t = Threader()
+    tid = t.add(msg("a")).thread_id
+    t.add(MessageSummary("a-copy", "<a@x>"))
+    assert t.remove("a") == tid
+    assert t.thread_of("a-copy") == tid and t.thread_keys(tid) == ["a-copy"]
+    t.remove("a-copy")
+    assert len(t) == 0
