@@ -22,7 +22,12 @@ from kittiwake.client.mime.headers import (
     header_text,
     raw_to_text,
 )
-from kittiwake.client.mime.safe_html import safe_text, sanitise
+from kittiwake.client.mime.safe_html import (
+    RemoteResource,
+    SuspiciousLink,
+    safe_text,
+    sanitise,
+)
 from kittiwake.client.mime.sender import SenderInfo, sender_info
 from kittiwake.client.mime.tree import Opaque, child_path, decoded_payload, find_part, parse_tree
 from kittiwake.client.mime.walk import Body, Walk, walk_part
@@ -137,8 +142,8 @@ def _build(
         body.plain.append(raw_to_text(preamble)[0])
 
     html_out: str | None = None
-    remote: tuple[Any, ...] = ()
-    suspicious: tuple[Any, ...] = ()
+    remote: tuple[RemoteResource, ...] = ()
+    suspicious: tuple[SuspiciousLink, ...] = ()
     if body.html is not None:
         safe = sanitise(body.html, allow_remote=allow_remote)
         if safe.truncated:
@@ -154,7 +159,7 @@ def _build(
                 walk.inline.setdefault(cid, walk.inline[unquote(cid)])
             if cid not in walk.inline:
                 walk.warn(f"the image cid:{cid[:60]} is not in the message")
-        referenced = set(safe.cid_refs)
+        referenced = set(safe.cid_refs) | {unquote(cid) for cid in safe.cid_refs}
     else:
         referenced = set()
     # Inline images the HTML never shows would otherwise be invisible: list them as files.
