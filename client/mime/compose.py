@@ -252,6 +252,17 @@ class _Generator(BytesGenerator):
         return s.encode("ascii", "surrogateescape")
 
 
+def needs_smtputf8(draft: Draft) -> bool:
+    """True when an address has a non-ASCII user part, so only an SMTPUTF8 server can carry it.
+
+    The outbox asks this before sending: without SMTPUTF8 such a draft cannot be sent at all
+    (a non-ASCII domain alone is fine: it goes as IDNA).
+    """
+    sender = Address(draft.identity.address, draft.identity.name)
+    everyone = (sender, *draft.to, *draft.cc, *draft.bcc, *draft.reply_to)
+    return any(not a.local.isascii() for a in everyone)
+
+
 def envelope_recipients(draft: Draft, *, smtputf8: bool = False) -> list[str]:
     """RCPT TO addresses: To, Cc and Bcc, each once, IDNA domains unless SMTPUTF8."""
     seen: dict[str, str] = {}

@@ -23,6 +23,7 @@ from kittiwake.client.mime.compose import (
     detect_type,
     envelope_recipients,
     html_to_text,
+    needs_smtputf8,
     new_draft,
     safe_filename,
     with_signature,
@@ -164,6 +165,8 @@ def test_non_ascii_local_part_needs_smtputf8() -> None:
     assert "To: Jürgen <jürgen@bücher.de>".encode() in raw
     assert "Subject: Grüße".encode() in raw  # raw UTF-8, no encoded words
     assert envelope_recipients(draft, smtputf8=True) == ["jürgen@bücher.de"]
+    assert needs_smtputf8(draft)
+    assert not needs_smtputf8(Draft(identity=ME, to=(Address("j@bücher.de", "Jürgen"),)))
 
 
 def test_non_ascii_is_encoded_without_smtputf8() -> None:
