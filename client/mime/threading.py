@@ -161,13 +161,13 @@ class Threader:
             parent[node] = prev
         if tid == node and summary.subject:
             # A new conversation (its root still missing): reference-less replies may join it.
-            self._note_subject(node, summary)
+            self._note_subject(node, self._subject(summary.subject)[0], summary.date)
         return Added(tid, merges)
 
     def _add_unreferenced(self, node: str, summary: MessageSummary) -> Added:
         base, is_reply = self._subject(summary.subject)
         if node in self._thread:  # a parent others were waiting for: it joins their thread
-            self._note_subject(node, summary)
+            self._note_subject(node, base, summary.date)
             return Added(self._thread[node])
         seen = self._by_subject.get(base) if base and is_reply else None
         if seen is not None and abs(summary.date - seen[1]) <= self._window:
@@ -178,18 +178,17 @@ class Threader:
             self._members[tid] = []
         self._thread[node] = tid
         self._members[tid].append(node)
-        self._note_subject(node, summary)
+        self._note_subject(node, base, summary.date)
         return Added(tid)
 
-    def _note_subject(self, node: str, summary: MessageSummary) -> None:
-        base = self._subject(summary.subject)[0]
+    def _note_subject(self, node: str, base: str, date: float) -> None:
         if not base:
             return
         seen = self._by_subject.get(base)
-        if seen is None or abs(summary.date - seen[1]) > self._window:
-            self._by_subject[base] = (node, summary.date)
+        if seen is None or abs(date - seen[1]) > self._window:
+            self._by_subject[base] = (node, date)
         elif self._thread[seen[0]] == self._thread[node]:
-            self._by_subject[base] = (seen[0], max(seen[1], summary.date))
+            self._by_subject[base] = (seen[0], max(seen[1], date))
 
     def _subject(self, subject: str) -> tuple[str, bool]:
         # Conversations repeat their subject, so the prefix-stripping regexes run once for each.
