@@ -12,6 +12,7 @@ indexes (2 and 3 characters) make "inv*" a range read instead of a scan of the t
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 # the index (and each later merge) by megabytes for words nobody searches for.
 MAX_TEXT_CHARS = 64 * 1024
 PREVIEW_CHARS = 200
+KEY_SHIFT = 24
 
 Extractor = Callable[[bytes], str]
 # map()-like: the built-in map, or a process pool's map to extract on every core.
@@ -44,6 +46,26 @@ class SafeExtractor:
         except Exception:  # a parser bug must not stop indexing of the other messages
             log.warning("text extraction failed; indexing headers only", exc_info=True)
             return ""
+
+
+def _fts_key(conn: sqlite3.Connection, message_id: int) -> int:
+    """The message's FTS rowid: date-major, so FTS5's rowid order is date order (newest
+    first = rowid DESC, which FTS5 serves lazily). The low 24 bits keep it unique per message;
+    a clash (same second, ids 2^24 apart) moves to the next free key."""
+    key, date = conn.execute(
+        "SELECT fts_key, max(date, 0) FROM messages WHERE id = ?", (message_id,)
+    ).fetchone()
+    if key is not None:
+        return int(key)
+    key = (int(date) << KEY_SHIFT) | (message_id & ((1 << KEY_SHIFT) - 1))
+    while conn.execute("SELECT 1 FROM messages WHERE fts_key = ?", (key,)).fetchone():
+        key += 1
+    conn.execute("UPDATE messages SET fts_key = ? WHERE id = ?", (key, message_id))
+    return key
+
+
+def date_of_key(key: int) -> int:
+    return key >> KEY_SHIFT
 
 
 def preview_of(text: str) -> str:
@@ -81,19 +103,21 @@ def index_pending(
             ).fetchone()
             if now is None:
                 continue
+            key = _fts_key(conn, message_id)
             conn.execute(
                 "INSERT INTO message_fts (message_fts, rowid, subject, sender, recipients, cc,"
-                " body) SELECT 'delete', id, subject, sender, recipients, cc, body"
-                " FROM fts_source WHERE id = ?",
-                (message_id,),
+                " body) SELECT 'delete', fts_key, subject, sender, recipients, cc, body"
+                " FROM fts_source WHERE fts_key = ?",
+                (key,),
             )
             conn.execute(
                 "INSERT OR REPLACE INTO body_text (id, text) VALUES (?, ?)", (message_id, text)
             )
             conn.execute(
                 "INSERT INTO message_fts (rowid, subject, sender, recipients, cc, body)"
-                " SELECT id, subject, sender, recipients, cc, body FROM fts_source WHERE id = ?",
-                (message_id,),
+                " SELECT fts_key, subject, sender, recipients, cc, body FROM fts_source"
+                " WHERE fts_key = ?",
+                (key,),
             )
             conn.execute(
                 "UPDATE messages SET fts_pending = (has_body != ?),"

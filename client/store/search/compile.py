@@ -7,7 +7,7 @@ plain text to it; only the compiler writes operators.
 
 Plan: the text parts of a top-level AND go into one MATCH (FTS5 intersects them itself, the
 fastest path); filters (is:, dates, folder:) become WHERE terms on `messages m`. Text that
-sits under OR or NOT together with filters falls back to `m.id IN (SELECT rowid ... MATCH ?)`
+sits under OR or NOT together with filters falls back to `m.fts_key IN (SELECT rowid ...)`
 so any combination is correct, if slower.
 """
 
@@ -135,7 +135,7 @@ class _Compiler:
     def sql(self, node: Node) -> str:
         if _pure(node):
             match = self.bind(_fts(node))
-            return f"m.id IN (SELECT rowid FROM message_fts WHERE message_fts MATCH {match})"
+            return f"m.fts_key IN (SELECT rowid FROM message_fts WHERE message_fts MATCH {match})"
         if isinstance(node, And):
             return "(" + " AND ".join(self.sql(i) for i in node.items) + ")"
         if isinstance(node, Or):

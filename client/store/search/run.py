@@ -46,8 +46,9 @@ def build(
 def _from(compiled: Compiled) -> tuple[str, list[object]]:
     if compiled.match is None:
         return f"FROM messages AS m WHERE {compiled.where}", list(compiled.params)
+    # The FTS table drives the join, in its rowid order (= date order, see store/fts.py).
     return (
-        "FROM message_fts JOIN messages AS m ON m.id = message_fts.rowid "
+        "FROM message_fts JOIN messages AS m ON m.fts_key = message_fts.rowid "
         f"WHERE message_fts MATCH ? AND {compiled.where}",
         [compiled.match, *compiled.params],
     )
@@ -62,14 +63,25 @@ def search(
     offset: int = 0,
 ) -> list[MessageSummary]:
     source, params = _from(compiled)
-    if order is Order.RELEVANCE and compiled.match is not None:
-        ordering = f"{_BM25}, m.date DESC, m.id DESC"
-    else:
+    if compiled.match is None:
         ordering = "m.date DESC, m.id DESC"
+    elif order is Order.RELEVANCE:
+        ordering = f"{_BM25}, message_fts.rowid DESC"
+    else:
+        # Not "m.date": ordering by the FTS rowid lets FTS5 stream hits newest first and
+        # stop at the page's end (measured at 10,000 messages: a word in 65 % of them,
+        # 136 ms sorting every hit by m.date vs ~1 ms this way).
+        ordering = "message_fts.rowid DESC"
     sql = f"SELECT {_COLUMNS} {source} ORDER BY {ordering} LIMIT ? OFFSET ?"
     return [summary(row) for row in db.conn.execute(sql, [*params, limit, offset])]
 
 
 def count(db: Database, compiled: Compiled) -> int:
+    if compiled.match is not None and compiled.where == "1":
+        # Text only: FTS5 counts its own hits, no join needed.
+        row = db.conn.execute(
+            "SELECT count(*) FROM message_fts WHERE message_fts MATCH ?", (compiled.match,)
+        ).fetchone()
+        return int(row[0])
     source, params = _from(compiled)
     return int(db.conn.execute(f"SELECT count(*) {source}", params).fetchone()[0])

@@ -54,13 +54,14 @@ def test_text_under_or_with_a_filter_uses_a_subquery() -> None:
     match, where, params = compiled("budget OR is:flagged")
     assert match is None
     assert where == (
-        "(m.id IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?) OR m.is_flagged = 1)"
+        "(m.fts_key IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?)"
+        " OR m.is_flagged = 1)"
     )
     assert params == ('"budget"',)
     # A lone NOT has no FTS partner either.
     match, where, params = compiled("-budget")
     assert (match, params) == (None, ('"budget"',))
-    assert where.startswith("NOT m.id IN")
+    assert where.startswith("NOT m.fts_key IN")
 
 
 @given(st.lists(st.text(alphabet="abcXYZ", min_size=1, max_size=8), min_size=1, max_size=6))
