@@ -44,8 +44,7 @@ def parse_mailto(url: str) -> MailtoFields:
     scheme, colon, rest = url.strip().partition(":")
     if not colon or scheme.lower() != "mailto":
         raise ValueError("Not a mailto: URL.")
-    path, _, query = rest.partition("?")
-    query = query.partition("#")[0]
+    path, _, query = rest.partition("#")[0].partition("?")
     fields: dict[str, list[str]] = {"to": [path]} if path else {}
     for pair in query.split("&"):
         name, eq, value = pair.partition("=")

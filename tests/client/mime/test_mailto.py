@@ -36,6 +36,11 @@ def test_multiple_to_and_case_insensitive_names() -> None:
     assert specs(f.cc) == ["d@x.example"]
 
 
+def test_fragment_is_dropped() -> None:
+    assert specs(parse_mailto("mailto:a@x.example#top").to) == ["a@x.example"]
+    assert parse_mailto("mailto:a@x.example?subject=hi#top").subject == "hi"
+
+
 def test_plus_is_literal() -> None:
     f = parse_mailto("mailto:a+tag@x.example?subject=1+1")
     assert specs(f.to) == ["a+tag@x.example"] and f.subject == "1+1"
