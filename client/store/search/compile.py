@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 
 from kittiwake.client.store.errors import SearchSyntaxError
+from kittiwake.client.store.fts import KEY_SHIFT
 from kittiwake.client.store.search.query import (
     And,
     DateBound,
@@ -123,8 +124,11 @@ class _Compiler:
             rest = [i for i in node.items if i not in positives and i not in negatives]
             if positives:
                 match = _fts_and(positives, [n.item for n in negatives if isinstance(n, Not)])
-                where = " AND ".join(self.sql(i) for i in rest) or "1"
-                return Compiled(match, where, tuple(self.params))
+                terms = [self.sql(i) for i in rest]
+                # FTS rowids are date-major (store/fts.py): a date bound is also a rowid
+                # range, which FTS5 seeks to instead of reading hits outside it.
+                terms += [self.rowid_bound(i) for i in rest if isinstance(i, DateBound)]
+                return Compiled(match, " AND ".join(terms) or "1", tuple(self.params))
         where = self.sql(node)
         return Compiled(None, where, tuple(self.params))
 
@@ -160,6 +164,10 @@ class _Compiler:
             return f"m.folder_id IN (SELECT id FROM folders WHERE account = {account})"
         assert isinstance(node, MatchAll)
         return "1"
+
+    def rowid_bound(self, node: DateBound) -> str:
+        key = self.bind(self.timestamp(node.day) << KEY_SHIFT)
+        return f"message_fts.rowid {'<' if node.before else '>='} {key}"
 
     def timestamp(self, day: date) -> int:
         """Start of the day in the user's time zone (None: this computer's)."""

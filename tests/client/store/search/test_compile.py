@@ -41,8 +41,11 @@ def test_text_only_is_one_match() -> None:
 def test_filters_become_where_terms_with_bound_values() -> None:
     match, where, params = compiled("budget is:unread after:2024-01-01 before:2024-02-01")
     assert match == '("budget")'
-    assert where == "m.is_unread = 1 AND m.date >= ? AND m.date < ?"
-    assert params == (1_704_067_200, 1_706_745_600)
+    assert where == (
+        "m.is_unread = 1 AND m.date >= ? AND m.date < ?"
+        " AND message_fts.rowid >= ? AND message_fts.rowid < ?"
+    )
+    assert params == (1_704_067_200, 1_706_745_600, 1_704_067_200 << 24, 1_706_745_600 << 24)
     assert compiled("is:flagged has:attachment") == (
         None,
         "(m.is_flagged = 1 AND m.has_attachment = 1)",
