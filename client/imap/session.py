@@ -47,6 +47,10 @@ from kittiwake.client.net.errors import (
 )
 
 log = logging.getLogger(__name__)
+# Transcripts for --debug-protocol (kittiwake.logs redacts credentials in every record; we also
+# never pass it the arguments of a command that carries a secret).
+transcript = logging.getLogger("kittiwake.protocol.imap")
+TRANSCRIPT_BYTES = 2000  # per chunk received: enough to diagnose, bounded for big FETCHes
 T = TypeVar("T")
 
 READ_CHUNK = 1 << 18
@@ -161,6 +165,8 @@ class ImapSession:
         try:
             while True:
                 data = await reader.read(READ_CHUNK)
+                if transcript.isEnabledFor(logging.DEBUG):
+                    transcript.debug("S: %r", data[:TRANSCRIPT_BYTES])
                 if not data:
                     mid = " in the middle of a response" if self._wire.mid_response else ""
                     error = self._lost(mid)
@@ -307,7 +313,9 @@ class ImapSession:
                 pending.tag, name, *args, literal_plus=self.capabilities.literal_plus
             )
             self._current = pending
-            log.debug("IMAP %s %s%s", pending.tag, name, "" if log_args else " <hidden>")
+            if transcript.isEnabledFor(logging.DEBUG):
+                shown = chunks[0][:TRANSCRIPT_BYTES] if log_args else f"{pending.tag} {name} ..."
+                transcript.debug("C: %r", shown)
             try:
                 await self._send(chunks[0])
                 for chunk in chunks[1:]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from kittiwake.client.imap.client import ImapClient
@@ -125,3 +127,12 @@ async def test_alerts_are_exposed() -> None:
         assert client.alerts == ["Server moves on Monday", "Your quota is 95% full"]
         await client.close()
     assert alerts == client.alerts
+
+
+async def test_transcript_never_shows_the_password(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="kittiwake.protocol.imap")
+    await run(b"", b"OK [CAPABILITY IMAP4rev1] Logged in")
+    await run(b"SASL-IR AUTH=PLAIN", b"OK [CAPABILITY IMAP4rev1] Logged in")
+    text = caplog.text
+    assert "A1 LOGIN ..." in text and "A1 AUTHENTICATE ..." in text and "Logged in" in text
+    assert "s3cret" not in text and PLAIN_JOE.decode() not in text
