@@ -6,7 +6,8 @@
     await client.logout()
 
 Everything is built on session.ImapSession (reader task, command execution); the commands are
-grouped by concern in login.py, mailboxes.py, messages.py and idle.py.
+grouped by concern in opening.py (connect, STARTTLS, greeting), login.py, mailboxes.py,
+messages.py and idle.py.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from kittiwake.client.imap.wire import RawResponse
 from kittiwake.client.net.errors import ProtocolError
 
 _STATUS = frozenset({"OK", "NO", "BAD", "PREAUTH", "BYE"})
-_TAG = re.compile(rb"([^ (){%*\"\\\]\x00-\x1f\x7f+]+|\*) ")
+_TAG = re.compile(rb"([^ (){%*\"\\\]\x00-\x20\x7f-\xff+]+|\*) ")
 _NUMBERED = re.compile(rb"\* (\d+) ([A-Za-z]+)")
 _CODE = re.compile(rb"\[([^\] ]+)(?: ([^\]]*))?\] ?")
 _SECTION = re.compile(r"(?:BODY|BINARY)\[([^\]]*)\](?:<\d+>)?$", re.IGNORECASE)

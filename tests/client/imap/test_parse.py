@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kittiwake.client.imap.parse import parse_response
 from kittiwake.client.imap.responses import (
@@ -189,3 +191,47 @@ def test_expunge_vanished_enabled_id_and_unknown() -> None:
 def test_malformed_responses_are_protocol_errors(bad: bytes) -> None:
     with pytest.raises(ProtocolError):
         parse(bad)
+
+
+_PIECES = st.sampled_from(
+    [
+        b"* ",
+        b"A1 ",
+        b"OK ",
+        b"FETCH ",
+        b"1 ",
+        b"(",
+        b")",
+        b'"',
+        b"\\",
+        b"{3}\r\n",
+        b"{0}\r\n",
+        b"\r\n",
+        b"[",
+        b"]",
+        b"NIL ",
+        b"BODY[HEADER] ",
+        b"UID ",
+        b"LIST ",
+        b"STATUS ",
+        b"+ ",
+        b"\x00",
+        b"\xff",
+        b"VANISHED ",
+        b"SEARCH ",
+        b"ID ",
+        b"CAPABILITY ",
+        b"x",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES | st.binary(max_size=8), max_size=40))
+def test_hostile_bytes_give_values_or_protocol_errors_only(pieces: list[bytes]) -> None:
+    reader = ResponseReader(max_line=200, max_literal=50)
+    try:
+        for raw in reader.feed(b"".join(pieces) + b"\r\n"):
+            parse_response(raw)
+    except ProtocolError:
+        pass
