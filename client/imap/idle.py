@@ -75,6 +75,9 @@ class IdleCommands(ImapSession):
                 if not pending.done.done():
                     self._write(b"DONE\r\n")
                 status = await self._wait(pending.done)
+            except asyncio.CancelledError:
+                self.abandon(pending)
+                raise
             finally:
                 if self._current is pending:
                     self._current = None

@@ -328,6 +328,9 @@ class ImapSession:
                         break
                     self._write(responder(challenge) + b"\r\n")
                 status = await self._wait(pending.done)
+            except asyncio.CancelledError:
+                self.abandon(pending)
+                raise
             finally:
                 if self._current is pending:
                     self._current = None
@@ -345,6 +348,21 @@ class ImapSession:
             return None
         assert isinstance(result, bytes)
         return result
+
+    def abandon(self, pending: Pending) -> None:
+        """The caller cancelled a command the server is still answering. Its remaining
+        responses would land on the next command, so the connection is closed instead (the
+        sync engine reconnects); use idle(stop=...) to end an IDLE politely."""
+        if not pending.done.done():
+            self._fail(
+                ConnectionLost(
+                    "A command was cancelled before the server finished it; the connection "
+                    "was closed to stay in step with the server.",
+                    "Kittiwake reconnects by itself.",
+                    host=self.endpoint.host,
+                    port=self.endpoint.port,
+                )
+            )
 
     def failure(self, name: str, status: StatusResponse) -> CommandFailed:
         return CommandFailed(

@@ -213,3 +213,27 @@ async def test_a_failing_handler_does_not_kill_the_connection() -> None:
         await client.noop()  # answered: the reader survived the handler's exception
         await client.close()
     server.raise_errors()
+
+
+async def test_cancelling_a_command_midway_closes_the_connection() -> None:
+    started = asyncio.Event()
+
+    async def script(peer: ScriptedPeer) -> None:
+        await greet_and_login(peer)
+        await peer.expect(b"A2 UID FETCH")
+        await peer.send(b"* 1 FETCH (UID 1 FLAGS ())\r\n")
+        await peer.read_until_closed()
+
+    async with ScriptedServer(script, tls="valid") as server:
+        client = await connect(server)
+        fetch = asyncio.create_task(
+            client.uid_fetch("1:*", "UID FLAGS", on_message=lambda m: started.set())
+        )
+        await asyncio.wait_for(started.wait(), 5)
+        fetch.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await fetch
+        assert not client.is_open
+        with pytest.raises(ConnectionLost, match="cancelled"):
+            await client.noop()
+    server.raise_errors()
