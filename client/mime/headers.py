@@ -92,6 +92,22 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
         return data.decode("latin-1"), f"charset {label!r} did not fit, decoded as latin-1"
 
 
+def to_bytes(text: str, encoding: str = "ascii") -> bytes:
+    """Bytes back from text that stands for bytes (surrogate-escaped, or one char per byte);
+    any real character beyond `encoding` is taken as UTF-8 rather than raising."""
+    try:
+        return text.encode(encoding, "surrogateescape")
+    except UnicodeEncodeError:
+        pass
+    out = bytearray()
+    for ch in text:  # rare path: mixed byte-chars and real characters
+        try:
+            out += ch.encode(encoding, "surrogateescape")
+        except UnicodeEncodeError:
+            out += ch.encode("utf-8", "surrogatepass")
+    return bytes(out)
+
+
 def raw_to_text(value: str) -> tuple[str, str | None]:
     """Header text as the compat32 parser gives it (8-bit bytes as surrogates) -> real text."""
     if value.isascii():
@@ -111,7 +127,7 @@ def strip_controls(text: str, *, bidi: bool = True) -> str:
 
 
 def _decode_word_bytes(encoding: str, payload: str) -> bytes:
-    raw = payload.encode("ascii", "surrogateescape")
+    raw = to_bytes(payload)
     if encoding in "bB":
         raw = raw.rstrip(b"=")
         raw += b"=" * (-len(raw) % 4)
@@ -206,7 +222,7 @@ def get_param(part: Message, name: str, header: str) -> tuple[str, list[str]]:
     if isinstance(raw, tuple):
         charset, _lang, text = raw
         # RFC 2231 values arrive percent-decoded, one character per byte.
-        data = str(text).encode("latin-1", "surrogateescape")
+        data = to_bytes(str(text), "latin-1")
         decoded, warning = decode_bytes(data, charset or "utf-8")
         if warning:
             warnings.append(warning)

@@ -22,6 +22,7 @@ from io import BytesIO
 from typing import Any
 
 from kittiwake.client.mime.bounds import MAX_DEPTH, MAX_HEADER_LINES, MAX_PARTS
+from kittiwake.client.mime.headers import to_bytes
 
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _NOT_B64 = bytes(b for b in range(256) if b not in _B64_ALPHABET)
@@ -31,7 +32,8 @@ _UU = {"x-uuencode", "uuencode", "x-uue", "uue"}
 
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 
-# Why a part was made opaque by the bounded parser: id(part) -> (reason, original type).
+# Why a part was made opaque by the bounded parser: id(part) -> (reason, original type);
+# reason is "too-deep", "too-many-parts" or "bad-header" (a Content-Type the stdlib chokes on).
 Opaque = dict[int, tuple[str, str]]
 
 
@@ -66,11 +68,16 @@ class _BoundedParser(BytesFeedParser):
             cur.replace_header("content-type", _FOLD.sub("", content_type))
         self.parts += 1
         reason = ""
+        try:
+            cur.get_boundary()  # the parser calls it next, and it can raise on garbage
+        except Exception:
+            reason = "bad-header"
         if self.depth > MAX_DEPTH:
             reason = "too-deep"
         elif self.parts > MAX_PARTS:
             reason = "too-many-parts"
-        if reason and cur.get_content_maintype() in ("multipart", "message"):
+        container = cur.get_content_maintype() in ("multipart", "message")
+        if reason == "bad-header" or (reason and container):
             original = cur.get_content_type()
             del cur["content-type"]
             cur["Content-Type"] = "application/octet-stream"
@@ -149,10 +156,7 @@ def raw_payload(part: Message) -> bytes:
         return payload
     if payload is None:
         return b""
-    try:
-        return str(payload).encode("ascii", "surrogateescape")
-    except UnicodeEncodeError:  # real text set by code, not by the parser
-        return str(payload).encode("utf-8", "surrogateescape")
+    return to_bytes(str(payload))  # the parser's text is surrogate-escaped bytes
 
 
 def decoded_payload(part: Message) -> tuple[bytes, str | None]:
@@ -174,7 +178,7 @@ def as_bytes(message: Message) -> bytes:
 
 
 def children(part: Message) -> list[Message]:
-    payload = part.get_payload()
+    payload = getattr(part, "_payload", None)  # get_payload() may decode, and raise
     if isinstance(payload, list):
         return [p for p in payload if isinstance(p, Message)]
     return []

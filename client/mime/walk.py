@@ -109,7 +109,9 @@ def _attachment(part: Message, path: str, walk: Walk, label: str = "") -> Attach
         label = label or "undecodable"
     reason, original = walk.opaque.get(id(part), ("", ""))
     content_type = original or part.get_content_type()
-    if reason:
+    if reason == "bad-header":
+        walk.warn(f"part {path} has a Content-Type that cannot be read; shown as a file")
+    elif reason:
         walk.warn(f"part {path} is nested too deeply or is one part too many; shown as a file")
     return Attachment(
         part_path=path,
@@ -264,7 +266,7 @@ def _report_text(part: Message, walk: Walk) -> str:
     encoded = False
     for block in kids:
         lines = [f"{k}: {v}" for k, v in block.raw_items()]
-        payload = block.get_payload()
+        payload = getattr(block, "_payload", None)
         if isinstance(payload, str) and payload.strip():
             if encoded and not lines:  # the body of the previous block's base64 declaration
                 data = decoded_payload_as(block, "base64")[0]

@@ -93,3 +93,11 @@ def test_rfc2047_raw_8bit_and_path_separators_in_filenames() -> None:
     raw = 'Content-Type: text/plain; name="../../Grüße.txt"\r\n\r\n'.encode()
     root, _ = parse_tree(raw)
     assert filename(root)[0] == "_.._Grüße.txt"
+
+
+def test_real_non_ascii_inside_encoded_words_and_rfc2231_values() -> None:
+    # Found by fuzzing: text that is already Unicode where bytes were expected.
+    assert decode_header("=?utf-8?Q?caf\u00e9\u039b?=")[0] == "café\u039b"
+    part = Message()
+    part["Content-Disposition"] = "attachment; filename*=utf-8''a%C3%A9\u039b.txt"
+    assert filename(part)[0] == "aé\u039b.txt"

@@ -384,3 +384,21 @@ def test_corpus_imap_part_numbers_match_rfc3501_example() -> None:
     quoted = dict(m.quoted_messages)
     assert quoted["3"].body_part == "3.1"
     assert [a.part_path for a in quoted["3"].attachments] == ["3.2"]
+
+
+def test_fuzz_found_header_garbage_is_contained() -> None:
+    # A NUL in an RFC 2231 charset made the stdlib's get_boundary() raise ValueError inside
+    # the parser, and a NUL in charset= made get_payload() raise: both found by fuzzing.
+    raw = msg(
+        "From: a@example.com",
+        "Content-Type: multipart/mixed; boundary*=\"x\x00y''b\"",
+        "",
+        "--b",
+        'Content-Type: text/plain; charset="a\x00b"',
+        "",
+        "hello",
+        "--b--",
+    )
+    m = parse_message(raw)
+    assert not any("could not be parsed" in w for w in m.warnings)
+    assert m.attachments[0].label == "bad-header"
