@@ -52,6 +52,7 @@ class ResponseReader:
         self._buffer = bytearray()
         self._scan_from = 0  # where the CRLF search resumes in the current line
         self._lines: list[bytes] = []
+        self._text_size = 0  # text bytes (not literals) of the response being read
         self._literals: list[bytes] = []
         self._literal: bytearray | None = None
         self._literal_left = 0
@@ -92,6 +93,12 @@ class ResponseReader:
             line = bytes(buffer[pos:end])
             pos = end + 2
             self._lines.append(line)
+            self._text_size += len(line)
+            if self._text_size > self._max_line:
+                # Many short segments joined by empty literals are one long line in disguise.
+                raise ProtocolError(
+                    f"The server sent a response longer than {self._max_line} bytes."
+                )
             match = _LITERAL_TAIL.search(line, max(0, len(line) - 24))
             if match is not None:
                 length = int(match.group(1))
@@ -107,6 +114,7 @@ class ResponseReader:
                 continue
             out.append(RawResponse(self._lines, self._literals))
             self._lines, self._literals = [], []
+            self._text_size = 0
         del buffer[:pos]
         if self._scan_from:
             self._scan_from -= pos

@@ -85,3 +85,9 @@ def test_line_length_bound_resets_after_each_line() -> None:
     reader = ResponseReader(max_line=100)
     lines = b"".join(b"* OK " + b"z" * 90 + b"\r\n" for _ in range(50))
     assert len(reader.feed(lines)) == 50
+
+
+def test_endless_chain_of_tiny_literals_is_refused() -> None:
+    reader = ResponseReader(max_line=1000)
+    with pytest.raises(ProtocolError):
+        reader.feed(b"* 1 FETCH (X {0}\r\n" + b" X {0}\r\n" * 200)
