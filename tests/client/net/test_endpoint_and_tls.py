@@ -63,12 +63,18 @@ def test_every_error_has_a_person_message_and_hint() -> None:
     assert error.for_person().startswith("Refusing plain text.\n")
 
 
-async def test_verifying_contexts_are_built_once_per_ca_file_version(tmp_path: Path) -> None:
-    from kittiwake.client.net.connect import context_for
+@pytest.fixture
+def ca_file(tmp_path: Path) -> Path:
     from tests.servers.certs import test_certificates
 
-    ca_file = tmp_path / "ca.pem"
-    ca_file.write_bytes(Path(test_certificates().ca_file).read_bytes())
+    copy = tmp_path / "ca.pem"
+    copy.write_bytes(Path(test_certificates().ca_file).read_bytes())
+    return copy
+
+
+async def test_verifying_contexts_are_built_once_per_ca_file_version(ca_file: Path) -> None:
+    from kittiwake.client.net.connect import context_for
+
     endpoint = Endpoint("127.0.0.1", 993, ca_file=str(ca_file))
     first = await context_for(endpoint)
     assert await context_for(endpoint) is first
