@@ -14,7 +14,7 @@ from kittiwake.client.autoconfig.candidates import (
     Source,
 )
 from kittiwake.client.net.endpoint import Endpoint, Security
-from kittiwake.client.net.errors import CertificateError, KittiwakeError
+from kittiwake.client.net.errors import CertificateError, CertificateInfo, KittiwakeError
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class ProbeResult:
     reachable: bool  # a server of that protocol answered (even if its certificate is refused)
     capabilities: frozenset[str] = frozenset()
     error: KittiwakeError | None = None
+    # The refused certificate of a server that answered, for the wizard to show.
+    certificate: CertificateInfo | None = None
 
 
 class Prober(TypingProtocol):
