@@ -145,7 +145,7 @@ def _build(
     remote: tuple[RemoteResource, ...] = ()
     suspicious: tuple[SuspiciousLink, ...] = ()
     if body.html is not None:
-        safe = sanitise(body.html, allow_remote=allow_remote)
+        safe = sanitise(body.html, allow_remote=allow_remote, locations=walk.locations)
         if safe.truncated:
             walk.warn("the HTML is very long and has been cut; save the part to see all of it")
         if body.text_from_html >= 0:

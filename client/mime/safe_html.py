@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import nh3
 
@@ -401,9 +402,30 @@ def bound_html(html: str) -> tuple[str, bool]:
     return html, cut
 
 
-def sanitise(html: str, *, allow_remote: bool = False) -> SafeHtml:
-    """Safe HTML for the message view, with what was blocked and what looks like phishing."""
+def _rewrite_locations(html: str, locations: Mapping[str, str]) -> str:
+    """src="image1" -> src="cid:image1" for resources the message carries by
+    Content-Location (MHTML). Done on the raw HTML, before nh3, which still cleans it all."""
+    names = sorted(locations, key=len, reverse=True)[:MAX_HTML_FINDINGS]
+    if not names:
+        return html
+    pattern = re.compile(
+        r"""(\s(?:src|background|poster)\s*=\s*)(["']?)("""
+        + "|".join(re.escape(n) for n in names)
+        + r""")\2(?=[\s/>])""",
+        re.IGNORECASE,
+    )
+    return pattern.sub(lambda m: f'{m.group(1)}"cid:{quote(locations[m.group(3)])}"', html)
+
+
+def sanitise(
+    html: str, *, allow_remote: bool = False, locations: Mapping[str, str] | None = None
+) -> SafeHtml:
+    """Safe HTML for the message view, with what was blocked and what looks like phishing.
+
+    locations: Content-Location -> cid key of resources in the message (MHTML)."""
     html, truncated = bound_html(html)
+    if locations:
+        html = _rewrite_locations(html, locations)
     policy = _Policy(allow_remote)
     _list_unkept_fetchers(html, policy)
     cleaned = nh3.clean(

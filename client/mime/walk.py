@@ -70,6 +70,7 @@ class Walk:
     attachments: list[Attachment] = field(default_factory=list)
     inline: dict[str, str] = field(default_factory=dict)
     inline_parts: dict[str, Attachment] = field(default_factory=dict)
+    locations: dict[str, str] = field(default_factory=dict)  # Content-Location -> cid key
     quoted: list[tuple[str, DisplayMessage]] = field(default_factory=list)
     calendar: list[ical.CalendarSummary] = field(default_factory=list)
     reports: list[reports.ReportSummary] = field(default_factory=list)
@@ -241,10 +242,17 @@ def _related(part: Message, path: str, walk: Walk) -> tuple[str | None, str | No
                 walk_part(child, sub, walk, Body())
             continue
         cid = _content_id(child)
-        if cid and not child.is_multipart():
+        # MHTML-style resources are named by Content-Location instead of Content-ID; the
+        # sanitiser turns references to them into cid: URLs keyed by the location.
+        location = header_text(raw_value(child, "content-location") or "")[0]
+        if (cid or location) and not child.is_multipart():
             attachment = _attachment(child, sub, walk, label="inline")
-            walk.inline[cid] = sub
-            walk.inline_parts[cid] = attachment
+            for key in (cid, location):
+                if key:
+                    walk.inline[key] = sub
+                    walk.inline_parts.setdefault(cid or key, attachment)
+            if location:
+                walk.locations[location] = location
         else:
             walk_part(child, sub, walk, Body())
     return html, plain

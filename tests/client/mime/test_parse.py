@@ -402,3 +402,30 @@ def test_fuzz_found_header_garbage_is_contained() -> None:
     m = parse_message(raw)
     assert not any("could not be parsed" in w for w in m.warnings)
     assert m.attachments[0].label == "bad-header"
+
+
+def test_mhtml_resources_by_content_location_resolve_as_cid() -> None:
+    raw = msg(
+        "From: a@example.com",
+        'Content-Type: multipart/related; type="text/html"; boundary=r',
+        "",
+        "--r",
+        "Content-Type: image/png",
+        "Content-Location: images/logo one.png",
+        "Content-Transfer-Encoding: base64",
+        "",
+        "iVBORw0KGgo=",
+        "--r",
+        "Content-Type: text/html",
+        "",
+        '<p>Hi <img src="images/logo one.png"> <img src="images/missing.png"></p>',
+        "--r--",
+    )
+    m = parse_message(raw)
+    assert m.html is not None
+    assert 'src="cid:images/logo%20one.png"' in m.html
+    assert "missing" not in m.html
+    # The UI looks the literal cid: URL up; the decoded Content-Location works too.
+    assert dict(m.inline_images)["images/logo%20one.png"] == "1"
+    assert dict(m.inline_images)["images/logo one.png"] == "1"
+    assert m.attachments == ()  # shown inline, so not listed again as a file
