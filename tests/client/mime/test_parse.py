@@ -429,3 +429,27 @@ def test_mhtml_resources_by_content_location_resolve_as_cid() -> None:
     assert dict(m.inline_images)["images/logo%20one.png"] == "1"
     assert dict(m.inline_images)["images/logo one.png"] == "1"
     assert m.attachments == ()  # shown inline, so not listed again as a file
+
+
+# --- property: any bytes, never an exception ----------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PIECES = [
+    b"\r\n", b"\n", b"--b", b"--b--", b": ", b";", b"=?utf-8?B?", b"=?x?Q?=FF", b"?=", b"\x00",
+    b"\xff\xfe", b"Content-Type: multipart/mixed; boundary=b\r\n",
+    b"Content-Type: message/rfc822\r\n", b"Content-Transfer-Encoding: base64\r\n",
+    b"Content-Type: text/html; charset=x\x00\r\n", b"<img src=http://x/>", b"filename*=",
+    b"''%", b"begin 644 a\r\n", b"Content-Type: text/plain; format=flowed; delsp=yes\r\n",
+    b"From: \"a@b.c\" <d@e.f>\r\n", b"Authentication-Results: mx; spf=pass\r\n",
+]  # fmt: skip
+
+
+@settings(derandomize=True, max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_PIECES), st.binary(max_size=12)), max_size=40))
+def test_any_bytes_give_a_model_without_internal_errors(pieces: list[bytes]) -> None:
+    raw = b"".join(pieces)
+    m = parse_message(raw, authserv_id="mx")
+    assert not any("could not be parsed" in w for w in m.warnings), m.warnings
+    json.dumps(m.to_json())

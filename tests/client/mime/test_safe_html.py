@@ -20,7 +20,17 @@ _FORBIDDEN_TAGS = {"script", "iframe", "frame", "frameset", "object", "embed", "
                    "input", "button", "base", "meta", "link", "svg", "math", "textarea",
                    "select", "noscript", "template", "image"}  # fmt: skip
 _REMOTE = re.compile(r"(?i)(^|[\s,'\"(])(https?:|//)")
-_CSS_BAD = ("url(", "@import", "expression", "image-set", "behavior", "-moz-binding")
+_CSS_LOADING = ("url(", "@import", "image-set")
+_CSS_EXECUTING = ("expression", "behavior", "-moz-binding", "javascript:")
+
+
+def _css_problem(css: str) -> str:
+    plain = _css_plain(css)
+    if any(bad in plain for bad in _CSS_EXECUTING):
+        return "executable CSS"
+    if any(bad in plain for bad in _CSS_LOADING):
+        return "loading CSS"
+    return ""
 
 
 def _css_plain(css: str) -> str:
@@ -45,8 +55,8 @@ class _Audit(HTMLParser):
             compact = re.sub(r"[\x00-\x20]", "", value).lower()
             if name.startswith("on"):
                 self.problems.append(f"event handler {name} on <{tag}>")
-            if name == "style" and any(bad in _css_plain(compact) for bad in _CSS_BAD):
-                self.problems.append(f"loading CSS in style attribute of <{tag}>: {value}")
+            if name == "style" and _css_problem(compact):
+                self.problems.append(f"{_css_problem(compact)} in style of <{tag}>: {value}")
             if name in _URL_ATTRS:
                 if compact.startswith(("javascript:", "vbscript:", "data:text", "file:")):
                     self.problems.append(f"dangerous URL {name}={value!r}")
@@ -59,8 +69,8 @@ class _Audit(HTMLParser):
             self.in_style = False
 
     def handle_data(self, data: str) -> None:
-        if self.in_style and any(bad in _css_plain(data) for bad in _CSS_BAD):
-            self.problems.append(f"loading CSS in <style>: {data}")
+        if self.in_style and _css_problem(data):
+            self.problems.append(f"{_css_problem(data)} in <style>: {data}")
 
 
 def audit(html: str) -> list[str]:
@@ -255,3 +265,25 @@ def test_safe_text_of_sanitised_html() -> None:
 
     result = sanitise("<style>p{color:red}</style><p>a &amp; b</p><div>c<br>d</div>")
     assert safe_text(result.html) == "a & b\n\nc\nd\n"
+
+
+# --- property: any mix of hostile fragments still audits clean ------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_FRAGMENTS = [*TRACKERS.values(), *XSS.values(), "<", ">", '"', "'", "=", "/", "<!--", "-->",
+              "<style>", "</style>", "url(", "\\75 rl(", "http://evil.example/", "<a href=",
+              "<img src=", " srcset=", " style=", "&#x3c;", "\x00", "<svg>", "<math>", "</p>",
+              "<table>", "<noscript>", "<textarea>", "<![CDATA[", "]]>", "javascript:",
+              "data:text/html,", "\t", "\n"]  # fmt: skip
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), min_size=1, max_size=12), st.booleans())
+def test_any_mix_of_hostile_fragments_is_sanitised(parts: list[str], allow_remote: bool) -> None:
+    result = sanitise("".join(parts), allow_remote=allow_remote)
+    problems = audit(result.html)
+    if allow_remote:  # remote content is what that mode is for; executable content is not
+        problems = [p for p in problems if not p.startswith(("remote URL", "loading CSS"))]
+    assert problems == []
