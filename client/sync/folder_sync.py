@@ -1,0 +1,293 @@
+"""Sync one IMAP folder into the cache.
+
+The order, and why:
+1. SELECT, with QRESYNC (our UIDVALIDITY + HIGHESTMODSEQ) when the server offers it, so the
+   SELECT answer itself carries every flag change and expunge since the last sync.
+2. UIDVALIDITY differs from the cached one: every cached UID of the folder is void. They are
+   dropped in one transaction before anything new is stored, so old and new UIDs never mix.
+3. Flags and expunges of cached messages: from QRESYNC; else FETCH FLAGS CHANGEDSINCE
+   (CONDSTORE) plus a UID SEARCH diff when the message count says something went; else the
+   chunked fallback (UID FETCH lo:hi FLAGS over the cached range, CHUNK UIDs at a time).
+4. New messages newest first, headers only (the newest FIRST_BATCH first, so the list fills
+   at once), one transaction per batch.
+5. Bodies of messages within the account's policy (all, or the last N days), newest first,
+   in batches bounded by count and bytes.
+
+Crash safety: the folder's sync state (UIDNEXT = "headers complete below this",
+HIGHESTMODSEQ = "flags complete up to this") is written only after the work it vouches for
+committed. A crash leaves the old state, so the next run redoes that step; UIDs already
+stored are skipped (and the cache's UNIQUE (folder_id, uid) makes a duplicate impossible).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from kittiwake.client.events import (
+    BodiesStored,
+    Event,
+    FlagsChanged,
+    MessagesAdded,
+    MessagesRemoved,
+    Phase,
+    SyncProgress,
+)
+from kittiwake.client.imap.client import ImapClient
+from kittiwake.client.imap.mailboxes import Qresync, SelectedMailbox
+from kittiwake.client.imap.responses import FetchItem
+from kittiwake.client.imap.seqset import format_uids
+from kittiwake.client.store.model import FlagChange, Folder
+from kittiwake.client.store.store import Store
+from kittiwake.client.sync import cache_ops
+from kittiwake.client.sync.envelope import HEADER_ITEMS, flag_change, headers_from_fetch
+
+FIRST_BATCH = 50  # the newest messages, so the list shows something after one round trip
+HEADER_BATCH = 1000
+CHUNK = 5000  # UIDs per FETCH FLAGS in the fallback (bounded response, bounded memory)
+BODY_BATCH = 200  # messages per body FETCH
+BODY_BATCH_BYTES = 16 << 20  # ... and at most this much per transaction
+
+Emit = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class BodyPolicy:
+    """Which bodies to keep for offline reading: all (days None), the last N days, or none."""
+
+    enabled: bool = True
+    days: int | None = None
+
+    def since(self, now: float | None = None) -> int | None:
+        if self.days is None:
+            return None
+        return int((time.time() if now is None else now) - self.days * 86400)
+
+
+@dataclass
+class FolderResult:
+    added: int = 0
+    removed: int = 0
+    flags_changed: int = 0
+    bodies: int = 0
+    uidvalidity_reset: bool = False
+    used: str = ""  # "qresync", "condstore" or "fallback": how changes were found
+
+
+@dataclass
+class Capabilities:
+    """What this sync may use; tests switch features off to cover the fallbacks."""
+
+    qresync: bool = True
+    condstore: bool = True
+
+
+@dataclass
+class FolderSync:
+    client: ImapClient
+    store: Store
+    folder: Folder
+    emit: Emit = lambda _event: None
+    policy: BodyPolicy = field(default_factory=BodyPolicy)
+    allow: Capabilities = field(default_factory=Capabilities)
+
+    @property
+    def account(self) -> str:
+        return self.folder.account
+
+    def _progress(self, phase: Phase, done: int, total: int) -> None:
+        self.emit(SyncProgress(self.account, self.folder.name, phase, done, total))
+
+    async def run(self) -> FolderResult:
+        result = FolderResult()
+        folder = self.folder
+        caps = self.client.capabilities
+        qresync = self.allow.qresync and caps.qresync
+        condstore = self.allow.condstore and caps.condstore
+        known = folder.uidvalidity is not None and folder.highestmodseq is not None
+        if qresync and known:
+            assert folder.uidvalidity is not None and folder.highestmodseq is not None
+            box = await self.client.select(
+                folder.name, qresync=Qresync(folder.uidvalidity, folder.highestmodseq)
+            )
+        else:
+            box = await self.client.select(folder.name, condstore=condstore)
+        if box.uidvalidity is None:
+            # RFC 3501 requires it; a server without one cannot be cached safely by UID.
+            box.uidvalidity = 0
+        if folder.uidvalidity is not None and folder.uidvalidity != box.uidvalidity:
+            self.store.folders.reset_uidvalidity(folder.id, box.uidvalidity)
+            result.uidvalidity_reset = True
+            self.emit(MessagesRemoved(self.account, folder.id, (), all_of_folder=True))
+            known = False
+        elif folder.uidvalidity is None:
+            self.store.folders.set_sync_state(folder.id, uidvalidity=box.uidvalidity)
+        watermark = (folder.uidnext or 1) if not result.uidvalidity_reset else 1
+        use_modseq = condstore and not box.nomodseq and box.highestmodseq is not None
+
+        cached = set(self.store.messages.uids(folder.id))
+        if cached:
+            self._progress(Phase.CHANGES, 0, len(cached))
+            if qresync and known and not result.uidvalidity_reset:
+                result.used = "qresync"
+                await self._apply_qresync(box, cached, result)
+            elif use_modseq and known:
+                result.used = "condstore"
+                await self._condstore_changes(cached, result)
+            else:
+                result.used = "fallback"
+                await self._fallback_changes(cached, result)
+            self._progress(Phase.CHANGES, len(cached), len(cached))
+            cached = set(self.store.messages.uids(folder.id))
+
+        new = await self._new_uids(box, watermark, cached)
+        # The count check catches what the cheap paths cannot see (an expunge while we were
+        # offline without QRESYNC, a crash between steps): then one UID SEARCH ALL decides.
+        if len(cached) + len(new) != box.exists:
+            everything = set((await self.client.uid_search("ALL")).numbers)
+            gone = cached - everything
+            if gone:
+                await self._remove(gone, result)
+            new = sorted(everything - cached, reverse=True)
+        await self._fetch_headers(new, use_modseq, result)
+        self.store.folders.set_sync_state(
+            folder.id,
+            uidnext=box.uidnext,
+            highestmodseq=box.highestmodseq if use_modseq else None,
+        )
+        if self.policy.enabled:
+            await self._fetch_bodies(result)
+        return result
+
+    # --- flags and expunges of cached messages --------------------------------------------
+
+    async def _apply_qresync(
+        self, box: SelectedMailbox, cached: set[int], result: FolderResult
+    ) -> None:
+        gone = cached.intersection(box.vanished)
+        if gone:
+            await self._remove(gone, result)
+        changes = [flag_change(i) for i in box.changed if i.uid in cached and i.flags is not None]
+        self._set_flags(changes, result)
+
+    async def _condstore_changes(self, cached: set[int], result: FolderResult) -> None:
+        assert self.folder.highestmodseq is not None
+        fetched = await self.client.uid_fetch(
+            f"1:{max(cached)}", ["UID", "FLAGS"], changed_since=self.folder.highestmodseq
+        )
+        changes = [
+            flag_change(i) for i in fetched.messages if i.uid in cached and i.flags is not None
+        ]
+        self._set_flags(changes, result)
+
+    async def _fallback_changes(self, cached: set[int], result: FolderResult) -> None:
+        """FETCH FLAGS over the cached UID range in chunks: flags that differ are updated,
+        cached UIDs the server did not return are gone."""
+        current = cache_ops.flags_by_uid(self.store, self.folder.id)
+        ordered = sorted(cached)
+        done = 0
+        for start in range(0, len(ordered), CHUNK):
+            chunk = ordered[start : start + CHUNK]
+            fetched = await self.client.uid_fetch(f"{chunk[0]}:{chunk[-1]}", ["UID", "FLAGS"])
+            seen: set[int] = set()
+            changes: list[FlagChange] = []
+            for item in fetched.messages:
+                if item.uid is None or item.uid not in cached or item.flags is None:
+                    continue
+                seen.add(item.uid)
+                change = flag_change(item)
+                if current.get(item.uid) != (change.flags, change.keywords):
+                    changes.append(change)
+            self._set_flags(changes, result)
+            gone = set(chunk) - seen
+            if gone:
+                await self._remove(gone, result)
+            done += len(chunk)
+            self._progress(Phase.CHANGES, done, len(ordered))
+
+    def _set_flags(self, changes: Sequence[FlagChange], result: FolderResult) -> None:
+        if not changes:
+            return
+        self.store.messages.set_flags(self.folder.id, changes)
+        result.flags_changed += len(changes)
+        self.emit(FlagsChanged(self.account, self.folder.id, tuple(c.uid for c in changes)))
+
+    async def _remove(self, gone: set[int], result: FolderResult) -> None:
+        removed = sorted(gone)
+        self.store.messages.expunge(self.folder.id, removed)
+        result.removed += len(removed)
+        self.emit(MessagesRemoved(self.account, self.folder.id, tuple(removed)))
+
+    # --- new messages ------------------------------------------------------------------------
+
+    async def _new_uids(self, box: SelectedMailbox, watermark: int, cached: set[int]) -> list[int]:
+        """UIDs at or above the watermark that the cache lacks, newest first."""
+        if box.exists == 0 or (box.uidnext is not None and box.uidnext <= watermark):
+            return []
+        found = (await self.client.uid_search(f"UID {watermark}:*")).numbers
+        # "n:*" always matches the highest UID, even below n.
+        return sorted((u for u in found if u >= watermark and u not in cached), reverse=True)
+
+    async def _fetch_headers(self, uids: list[int], modseq: bool, result: FolderResult) -> None:
+        if not uids:
+            return
+        items = [*HEADER_ITEMS, "MODSEQ"] if modseq else list(HEADER_ITEMS)
+        done = 0
+        self._progress(Phase.HEADERS, 0, len(uids))
+        batches = [uids[:FIRST_BATCH]] + [
+            uids[i : i + HEADER_BATCH] for i in range(FIRST_BATCH, len(uids), HEADER_BATCH)
+        ]
+        for batch in batches:
+            if not batch:
+                continue
+            fetched = await self.client.uid_fetch(format_uids(batch), items)
+            headers = [headers_from_fetch(i) for i in fetched.messages if i.uid is not None]
+            # One transaction per batch (the store splits at 500): a crash keeps whole batches.
+            with self.store.transaction():
+                self.store.messages.upsert_headers(self.folder.id, headers)
+            result.added += len(headers)
+            done += len(batch)
+            self.emit(MessagesAdded(self.account, self.folder.id, tuple(h.uid for h in headers)))
+            self._progress(Phase.HEADERS, done, len(uids))
+
+    # --- bodies ------------------------------------------------------------------------------
+
+    async def _fetch_bodies(self, result: FolderResult) -> None:
+        wanted = cache_ops.uids_needing_body(self.store, self.folder.id, self.policy.since())
+        if not wanted:
+            return
+        sizes = cache_ops.sizes_by_uid(self.store, self.folder.id)
+        done = 0
+        self._progress(Phase.BODIES, 0, len(wanted))
+        for batch in _body_batches(wanted, sizes):
+            pending: list[tuple[int, bytes]] = []
+
+            def take(item: FetchItem, pending: list[tuple[int, bytes]] = pending) -> None:
+                raw = item.section("")
+                if item.uid is not None and raw is not None:
+                    pending.append((item.uid, raw))
+
+            await self.client.uid_fetch(format_uids(batch), ["UID", "BODY.PEEK[]"], on_message=take)
+            stored = self.store.bodies.put(self.folder.id, pending) if pending else 0
+            result.bodies += stored
+            done += len(batch)
+            if stored:
+                self.emit(BodiesStored(self.account, self.folder.id, stored))
+            self._progress(Phase.BODIES, done, len(wanted))
+
+
+def _body_batches(uids: list[int], sizes: dict[int, int]) -> list[list[int]]:
+    batches: list[list[int]] = []
+    current: list[int] = []
+    weight = 0
+    for uid in uids:
+        size = sizes.get(uid, 0)
+        if current and (len(current) >= BODY_BATCH or weight + size > BODY_BATCH_BYTES):
+            batches.append(current)
+            current, weight = [], 0
+        current.append(uid)
+        weight += size
+    if current:
+        batches.append(current)
+    return batches
