@@ -347,8 +347,13 @@ def test_corpus_message_parses_quickly_and_serialises(name: str) -> None:
     assert elapsed < 1.0, f"{name} took {elapsed:.2f} s"
     assert not any("could not be parsed" in w for w in m.warnings), m.warnings
     json.dumps(data)
-    for attachment in m.attachments:
-        assert part_bytes(raw, attachment.part_path) is not None, attachment
+    # Every attachment, also those of quoted messages, is fetchable by its path from the top.
+    pending = [m]
+    while pending:
+        current = pending.pop()
+        for attachment in current.attachments:
+            assert part_bytes(raw, attachment.part_path) is not None, attachment
+        pending.extend(quoted for _, quoted in current.quoted_messages)
 
 
 @pytest.mark.skipif(_CORPUS is None, reason=SKIP_REASON)
@@ -453,3 +458,15 @@ def test_any_bytes_give_a_model_without_internal_errors(pieces: list[bytes]) -> 
     m = parse_message(raw, authserv_id="mx")
     assert not any("could not be parsed" in w for w in m.warnings), m.warnings
     json.dumps(m.to_json())
+
+
+@pytest.mark.skipif(_CORPUS is None, reason=SKIP_REASON)
+def test_corpus_part_bytes_follow_imap_section_numbers() -> None:
+    # The RFC 2060 sample's leaf parts each say which section number they are.
+    raw = _MESSAGES["mimekit/messages/rfc2060.txt"]
+    for path in ("1", "2", "3.1", "3.2", "4.1", "4.2.1", "4.2.2.1", "4.2.2.2"):
+        data = part_bytes(raw, path)
+        assert data is not None and data.startswith(
+            f"This part specifier should be: {path}\n".encode()
+        ), path
+    assert part_bytes(raw, "4.2.2.3") is None
