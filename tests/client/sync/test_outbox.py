@@ -1,0 +1,296 @@
+"""The durable outbox against the real Dovecot: delivery, Sent copy, refusals, outages, an
+outcome cut after DATA, and crashes at each step of an attempt."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from kittiwake.client.imap.client import ImapClient
+from kittiwake.client.net.errors import ConnectionRefused, SubmissionOutcomeUnknown
+from kittiwake.client.store.queue import OutboxState
+from kittiwake.client.store.store import Store
+from kittiwake.client.sync import operations, outbox
+from kittiwake.client.sync.outbox import AccountLink, Checkpoint, OutboxSender
+from tests.servers.fixtures import MailServer, MailUser, ProxyFactory
+
+pytestmark = pytest.mark.servers
+ACCOUNT = "acct"
+
+
+class Crash(BaseException):
+    """A simulated kill: not an Exception, so no handler of ours swallows it."""
+
+
+def message(sender: MailUser, to: str, *, body: bytes = b"Hello.\r\n") -> bytes:
+    return (
+        f"From: <{sender.address}>\r\nTo: <{to}>\r\nSubject: outbox {secrets.token_hex(3)}\r\n"
+        f"Message-ID: <{secrets.token_hex(8)}@example.test>\r\n"
+        "Date: Sat, 28 Nov 2026 14:00:00 +0000\r\n\r\n"
+    ).encode() + body
+
+
+def link(
+    server: MailServer, user: MailUser, *, submission_port: int | None = None, save: bool = True
+) -> AccountLink:
+    overrides = {} if submission_port is None else {"port": submission_port}
+    return AccountLink(
+        account=ACCOUNT,
+        submission=server.endpoint("submission", **overrides),
+        submission_credentials=user.credentials(),
+        imap=server.endpoint("imaps"),
+        imap_credentials=user.credentials(),
+        save_sent_copy=save,
+    )
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "cache.sqlite3"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[Store]:
+    opened = Store.open(db_path)
+    yield opened
+    with contextlib.suppress(sqlite3.ProgrammingError):  # crash tests close it themselves
+        opened.close()
+
+
+async def count(server: MailServer, user: MailUser, mailbox: str = "INBOX") -> int:
+    return len(await asyncio.to_thread(server.mailbox_uids, user, mailbox))
+
+
+async def test_a_sent_message_arrives_and_a_copy_is_filed_in_sent(
+    mail_server: MailServer, store: Store
+) -> None:
+    alice, bob = mail_server.new_user("alice"), mail_server.new_user("bob")
+    raw = message(alice, bob.address)
+    item_id = outbox.enqueue(store, ACCOUNT, raw)
+    assert store.outbox.get(item_id).state is OutboxState.QUEUED  # type: ignore[union-attr]
+
+    report = await OutboxSender(store, link(mail_server, alice)).run()
+
+    assert report.sent == [item_id] and report.error is None
+    await mail_server.await_messages(bob, 1)
+    assert await count(mail_server, alice, "Sent") == 1
+    (uid,) = mail_server.mailbox_uids(alice, "Sent")
+    assert mail_server.fetch_raw(alice, uid, "Sent") == raw
+    assert store.outbox.get(item_id).state is OutboxState.SENT  # type: ignore[union-attr]
+    assert store.ops.list(ACCOUNT) == []  # the copy's operation is done
+
+
+async def test_a_message_without_message_id_gets_one(mail_server: MailServer, store: Store) -> None:
+    alice = mail_server.new_user("alice")
+    raw = f"From: <{alice.address}>\r\nTo: <{alice.address}>\r\nSubject: x\r\n\r\nhi\r\n".encode()
+    item_id = outbox.enqueue(store, ACCOUNT, raw, address=alice.address)
+    item = store.outbox.get(item_id)
+    assert item is not None and item.message_id.endswith(f"@{alice.address.split('@')[1]}>")
+    assert item.raw.startswith(b"Message-ID: " + item.message_id.encode() + b"\r\n")
+
+
+async def test_a_permanent_refusal_fails_with_the_servers_reason(
+    mail_server: MailServer, store: Store
+) -> None:
+    alice = mail_server.new_user("alice")
+    item_id = outbox.enqueue(store, ACCOUNT, message(alice, "nobody-here@example.test"))
+
+    report = await OutboxSender(store, link(mail_server, alice)).run()
+
+    assert report.failed == [item_id]
+    item = store.outbox.get(item_id)
+    assert item is not None and item.state is OutboxState.FAILED
+    assert "550" in item.last_error and "nobody-here@example.test" in item.last_error
+    assert await count(mail_server, alice, "Sent") == 0
+    # Failed stays until the user decides: a later run does not touch it.
+    assert (await OutboxSender(store, link(mail_server, alice)).run()).failed == []
+    assert store.outbox.get(item_id).state is OutboxState.FAILED  # type: ignore[union-attr]
+
+
+async def test_an_unreachable_server_keeps_it_queued_with_backoff_then_retry_sends(
+    mail_server: MailServer, store: Store
+) -> None:
+    alice, bob = mail_server.new_user("alice"), mail_server.new_user("bob")
+    item_id = outbox.enqueue(store, ACCOUNT, message(alice, bob.address))
+    now = 1_900_000_000.0
+    mail_server.stop()
+    try:
+        report = await OutboxSender(store, link(mail_server, alice), clock=lambda: now).run()
+    finally:
+        mail_server.start()
+    assert report.deferred == [item_id]
+    assert isinstance(report.error, ConnectionRefused)
+    item = store.outbox.get(item_id)
+    assert item is not None and item.state is OutboxState.QUEUED and item.last_error
+    assert now + 15 <= item.next_attempt <= now + 31  # first backoff: 30 s, half jittered
+    assert store.outbox.due(int(now)) == []  # not before its time
+
+    outbox.retry(store, item_id)  # the user's "try again now"
+    report = await OutboxSender(store, link(mail_server, alice), clock=lambda: now).run()
+
+    assert report.sent == [item_id]
+    await mail_server.await_messages(bob, 1)
+
+
+async def test_a_cut_after_data_is_found_in_sent_next_time_and_not_resent(
+    mail_server: MailServer, store: Store, fault_proxy: ProxyFactory
+) -> None:
+    alice, bob = mail_server.new_user("alice"), mail_server.new_user("bob")
+    raw = message(alice, bob.address, body=b"x" * 76 + b"\r\n" * 1 + (b"y" * 76 + b"\r\n") * 8000)
+    item_id = outbox.enqueue(store, ACCOUNT, raw)
+    async with fault_proxy(mail_server.host, mail_server.ports["submission"]) as proxy:
+        sender = OutboxSender(store, link(mail_server, alice, submission_port=proxy.port))
+        task = asyncio.create_task(sender.run())
+        # Half the message is through: the server cannot answer before the final dot, so the
+        # next bytes towards the client are its 250, and they never arrive.
+        await proxy.wait_received("to_server", len(raw) // 2)
+        proxy.cut_after(0, "to_client")
+        report = await asyncio.wait_for(task, 30)
+    assert isinstance(report.error, SubmissionOutcomeUnknown)
+    assert store.outbox.get(item_id).state is OutboxState.QUEUED  # type: ignore[union-attr]
+    await mail_server.await_messages(bob, 1)  # it was delivered after all
+    # A server that files submitted mail in Sent itself (as Gmail does):
+    await asyncio.to_thread(mail_server.save, alice, raw, "Sent")
+
+    report = await OutboxSender(store, link(mail_server, alice, save=False)).run()
+
+    assert report.found_in_sent == [item_id] and report.sent == []
+    item = store.outbox.get(item_id)
+    assert item is not None and item.state is OutboxState.SENT
+    assert item.last_error == outbox.SENT_FOUND_NOTE
+    assert await count(mail_server, bob) == 1
+
+
+async def test_a_cut_after_data_without_a_copy_in_sent_is_sent_again_not_lost(
+    mail_server: MailServer, store: Store, fault_proxy: ProxyFactory
+) -> None:
+    alice, bob = mail_server.new_user("alice"), mail_server.new_user("bob")
+    raw = message(alice, bob.address, body=(b"z" * 76 + b"\r\n") * 8000)
+    item_id = outbox.enqueue(store, ACCOUNT, raw)
+    async with fault_proxy(mail_server.host, mail_server.ports["submission"]) as proxy:
+        task = asyncio.create_task(
+            OutboxSender(store, link(mail_server, alice, submission_port=proxy.port)).run()
+        )
+        await proxy.wait_received("to_server", len(raw) // 2)
+        proxy.cut_after(0, "to_client")
+        report = await asyncio.wait_for(task, 30)
+    assert isinstance(report.error, SubmissionOutcomeUnknown)
+
+    report = await OutboxSender(store, link(mail_server, alice)).run()
+
+    # Nothing in Sent says it went out, so losing it is the worse risk: it is sent again.
+    assert report.sent == [item_id]
+    await mail_server.await_messages(bob, 2)
+    assert await count(mail_server, alice, "Sent") == 1
+
+
+def crash_at(point: str) -> Callable[[str], None]:
+    def checkpoint(name: str) -> None:
+        if name == point:
+            raise Crash(name)
+
+    return checkpoint
+
+
+async def restart(db_path: Path, store: Store) -> Store:
+    store.close()
+    reopened = Store.open(db_path)
+    outbox.recover(reopened)
+    operations.recover(reopened)
+    return reopened
+
+
+async def test_a_crash_before_submitting_loses_nothing_and_sends_once(
+    mail_server: MailServer, store: Store, db_path: Path
+) -> None:
+    alice, bob = mail_server.new_user("alice"), mail_server.new_user("bob")
+    item_id = outbox.enqueue(store, ACCOUNT, message(alice, bob.address))
+    sender = OutboxSender(store, link(mail_server, alice), checkpoint=crash_at("before_submit"))
+    with pytest.raises(Crash):
+        await sender.run()
+    assert store.outbox.get(item_id).state is OutboxState.SENDING  # type: ignore[union-attr]
+
+    store = await restart(db_path, store)
+    try:
+        assert store.outbox.get(item_id).state is OutboxState.QUEUED  # type: ignore[union-attr]
+        report = await OutboxSender(store, link(mail_server, alice)).run()
+        assert report.sent == [item_id]
+    finally:
+        store.close()
+    await mail_server.await_messages(bob, 1)
+    assert await count(mail_server, bob) == 1
+    assert await count(mail_server, alice, "Sent") == 1
+
+
+async def test_a_crash_after_the_250_before_the_commit_is_not_resent_when_sent_has_it(
+    mail_server: MailServer, store: Store, db_path: Path
+) -> None:
+    alice, bob = mail_server.new_user("alice"), mail_server.new_user("bob")
+    raw = message(alice, bob.address)
+    item_id = outbox.enqueue(store, ACCOUNT, raw)
+    sender = OutboxSender(
+        store,
+        link(mail_server, alice, save=False),
+        checkpoint=crash_at(Checkpoint.AFTER_ACCEPT),
+    )
+    with pytest.raises(Crash):
+        await sender.run()
+    await mail_server.await_messages(bob, 1)
+    await asyncio.to_thread(mail_server.save, alice, raw, "Sent")  # the server's own copy
+
+    store = await restart(db_path, store)
+    try:
+        report = await OutboxSender(store, link(mail_server, alice, save=False)).run()
+        assert report.found_in_sent == [item_id] and report.sent == []
+        assert store.outbox.get(item_id).state is OutboxState.SENT  # type: ignore[union-attr]
+    finally:
+        store.close()
+    assert await count(mail_server, bob) == 1
+
+
+async def test_a_crash_after_the_commit_files_the_copy_in_sent_once_on_replay(
+    mail_server: MailServer, store: Store, db_path: Path
+) -> None:
+    alice, bob = mail_server.new_user("alice"), mail_server.new_user("bob")
+    item_id = outbox.enqueue(store, ACCOUNT, message(alice, bob.address))
+    sender = OutboxSender(
+        store, link(mail_server, alice), checkpoint=crash_at(Checkpoint.AFTER_COMMIT)
+    )
+    with pytest.raises(Crash):
+        await sender.run()
+
+    store = await restart(db_path, store)
+    try:
+        assert store.outbox.get(item_id).state is OutboxState.SENT  # type: ignore[union-attr]
+        assert outbox.recover(store) == 0
+        assert (await OutboxSender(store, link(mail_server, alice)).run()).sent == []
+        (pending,) = store.ops.list(ACCOUNT)
+        replayer = operations.Replayer(store, ACCOUNT, raw_source=outbox.sent_copy_source(store))
+        imap = await ImapClient.connect(mail_server.endpoint("imaps"), alice.credentials())
+        try:
+            assert (await replayer.run(imap)).done == [pending.id]
+            assert (await replayer.run(imap)).done == []  # nothing left, nothing twice
+        finally:
+            await imap.logout()
+    finally:
+        store.close()
+    await mail_server.await_messages(bob, 1)
+    assert await count(mail_server, bob) == 1
+    assert await count(mail_server, alice, "Sent") == 1
+
+
+def test_discard_and_retry_refuse_what_they_cannot_do(store: Store) -> None:
+    item_id = outbox.enqueue(store, ACCOUNT, b"Message-ID: <a@b>\r\n\r\nx")
+    store.outbox.set_state(item_id, OutboxState.SENT)
+    with pytest.raises(outbox.OutboxError):
+        outbox.retry(store, item_id)
+    with pytest.raises(outbox.OutboxError):
+        outbox.discard(store, item_id + 1)
+    assert outbox.discard(store, item_id).id == item_id
+    assert store.outbox.list() == []
