@@ -65,7 +65,9 @@ class DisplayMessage:
     text: str  # the plain-text body (format=flowed joined); from the HTML if no plain part
     html: str | None  # sanitised HTML alternative, or None
     body_type: str  # content type the reader should prefer: "text/html", "text/plain" or ""
-    body_part: str  # part path of the chosen body ("" when none)
+    # Part path of the chosen body: the text part, or the alternative/related part holding it
+    # ("" for the top multipart itself, or when there is no body).
+    body_part: str
     attachments: tuple[Attachment, ...]
     inline_images: tuple[tuple[str, str], ...]  # (Content-ID, part path), for cid: URLs
     quoted_messages: tuple[tuple[str, DisplayMessage], ...]  # (part path, nested message)
