@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from kittiwake.client.commands import accounts
+from kittiwake.client.commands import accounts, outbox, search, send, show, sync
+from kittiwake.client.commands import list as list_command
 from kittiwake.client.commands.base import Command, Context
 
-COMMANDS: tuple[Command, ...] = (accounts.COMMAND,)
+COMMANDS: tuple[Command, ...] = (
+    accounts.COMMAND,
+    sync.COMMAND,
+    list_command.COMMAND,
+    show.COMMAND,
+    search.COMMAND,
+    send.COMMAND,
+    outbox.COMMAND,
+)
 
 __all__ = ["COMMANDS", "Command", "Context"]
