@@ -1,0 +1,116 @@
+"""How a verification shows: the step log, and the certificate the user may accept.
+
+Everything the server or the network said is shown as plain text (QPlainTextEdit, labels with
+Qt.TextFormat.PlainText): server text is never interpreted as rich text or HTML.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kittiwake.client.autoconfig.verify import ServerCheck
+from kittiwake.client.net.errors import CertificateInfo
+from kittiwake.client.smtp.steps import Step
+
+
+def plain_label(text: str = "", *, name: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if name:
+        label.setAccessibleName(name)
+    return label
+
+
+class StepLogView(QPlainTextEdit):
+    """The verification, step by step, for both servers."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setAccessibleName(self.tr("Verification log"))
+        self.setMinimumHeight(120)
+
+    def step_name(self, step: Step) -> str:
+        return {
+            Step.RESOLVE: self.tr("Look up the server name"),
+            Step.CONNECT: self.tr("Connect"),
+            Step.TLS: self.tr("Encrypt the connection (TLS)"),
+            Step.CERTIFICATE: self.tr("Check the certificate"),
+            Step.LOGIN: self.tr("Log in"),
+        }[step]
+
+    def show_running(self, text: str) -> None:
+        self.setPlainText(text)
+
+    def show_checks(self, checks: list[tuple[str, ServerCheck]]) -> None:
+        lines: list[str] = []
+        for title, check in checks:
+            lines.append(f"{title} ({check.protocol.value.upper()}, {check.server})")
+            for result in check.steps:
+                mark = "\u2713" if result.ok else "\u2717"
+                status = self.tr("done") if result.ok else self.tr("FAILED")
+                detail = f": {result.detail}" if result.detail else ""
+                lines.append(f"  {mark} {self.step_name(result.step)} \u2014 {status}{detail}")
+                if not result.ok and result.error is not None:
+                    if result.error.hint:
+                        lines.append("      " + self.tr("What to check: ") + result.error.hint)
+                    if result.error.server_text:
+                        lines.append(
+                            "      " + self.tr("The server said: ") + result.error.server_text
+                        )
+            lines.append("")
+        self.setPlainText("\n".join(lines).rstrip())
+
+
+class CertificatePanel(QGroupBox):
+    """A refused certificate: what it is, and a button to trust it for this account only."""
+
+    sig_accepted = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(self.tr("Untrusted certificate"), parent)
+        self.setAccessibleName(self.tr("Untrusted certificate"))
+        layout = QVBoxLayout(self)
+        self.explanation = plain_label(name=self.tr("Why the certificate was refused"))
+        layout.addWidget(self.explanation)
+        form = QFormLayout()
+        self.subject = plain_label(name=self.tr("Certificate subject"))
+        self.issuer = plain_label(name=self.tr("Certificate issuer"))
+        self.validity = plain_label(name=self.tr("Certificate validity"))
+        self.fingerprint = plain_label(name=self.tr("Certificate SHA-256 fingerprint"))
+        form.addRow(self.tr("Subject:"), self.subject)
+        form.addRow(self.tr("Issuer:"), self.issuer)
+        form.addRow(self.tr("Valid:"), self.validity)
+        form.addRow(self.tr("SHA-256:"), self.fingerprint)
+        layout.addLayout(form)
+        self.accept_button = QPushButton(self.tr("&Accept this certificate for this account"))
+        self.accept_button.setAccessibleName(self.tr("Accept this certificate for this account"))
+        self.accept_button.clicked.connect(self.sig_accepted)
+        layout.addWidget(self.accept_button)
+        self.certificate: CertificateInfo | None = None
+        self.role = ""
+
+    def show_certificate(self, role: str, why: str, certificate: CertificateInfo) -> None:
+        self.role = role
+        self.certificate = certificate
+        self.explanation.setText(why)
+        self.subject.setText(certificate.subject or self.tr("(none)"))
+        self.issuer.setText(certificate.issuer or self.tr("(none)"))
+        self.validity.setText(
+            self.tr("from %1 to %2")
+            .replace("%1", certificate.not_before)
+            .replace("%2", certificate.not_after)
+        )
+        self.fingerprint.setText(certificate.sha256)
+        self.show()
