@@ -1,9 +1,9 @@
 """The headless `kittiwake` command line.
 
-Contract: `kittiwake [--home DIR] [--debug] COMMAND ...`; exit status 0 on success, 1 when
-something the user can fix went wrong (one line `kittiwake: error: ...` on stderr, then a
-`hint:` line), 2 for a usage error (argparse's message), 130 on Ctrl-C. The subcommands come
-from the registry in client/commands/.
+Contract: `kittiwake [--home DIR] [--debug] [--debug-protocol] COMMAND ...`; exit status 0 on
+success, 1 when something the user can fix went wrong (one line `kittiwake: error: ...` on
+stderr, then a `hint:` line), 2 for a usage error (argparse's message), 130 on Ctrl-C. The
+subcommands come from the registry in client/commands/.
 """
 
 from __future__ import annotations
@@ -49,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"keep config, data and logs under DIR (default: ${HOME_ENV}, else the platform's)",
     )
     parser.add_argument("--debug", action="store_true", help="write debug details to the log")
+    parser.add_argument(
+        "--debug-protocol",
+        action="store_true",
+        help="also log IMAP/SMTP/POP3 transcripts (passwords and tokens are redacted)",
+    )
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         sub = subcommands.add_parser(command.name, help=command.help, description=command.help)
@@ -104,7 +109,11 @@ def main(args: Sequence[str] | None = None, *, context: Context | None = None) -
     stderr = context.stderr
     try:
         context.paths.ensure()
-        setup_logging(context.paths.log_dir, level=logging.DEBUG if options.debug else logging.INFO)
+        setup_logging(
+            context.paths.log_dir,
+            level=logging.DEBUG if options.debug or options.debug_protocol else logging.INFO,
+            debug_protocol=options.debug_protocol,
+        )
         log.info("command %s", options.command)
         log.debug("config %s, data %s", context.paths.config_dir, context.paths.data_dir)
         return command.run(options, context)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ import pytest
 
 from kittiwake.client import cli
 from kittiwake.client.commands import COMMANDS
+from kittiwake.client.logs import PROTOCOL_LOGGER
 from kittiwake.client.net.errors import ConfigError
 from kittiwake.client.paths import HOME_ENV
 from tests.client.accounts.fakes import logging_sandbox
@@ -106,6 +108,15 @@ def test_debug_adds_debug_records_to_the_log(tmp_path: Path) -> None:
     assert "INFO" in log_file.read_text() and "DEBUG" not in log_file.read_text()
     assert cli.main(["--home", str(tmp_path), "--debug", "accounts", "list"]) == 0
     assert "DEBUG" in log_file.read_text()
+
+
+def test_debug_protocol_turns_the_transcripts_on(tmp_path: Path) -> None:
+    protocol = logging.getLogger(PROTOCOL_LOGGER)
+    assert cli.main(["--home", str(tmp_path), "accounts", "list"]) == 0
+    assert protocol.getEffectiveLevel() == logging.WARNING
+    assert cli.main(["--home", str(tmp_path), "--debug-protocol", "accounts", "list"]) == 0
+    assert protocol.getEffectiveLevel() == logging.DEBUG
+    assert "--debug-protocol" in cli.build_parser().format_help()
 
 
 def test_the_module_runs_as_a_program(tmp_path: Path) -> None:
