@@ -1,0 +1,110 @@
+"""Account sync against the real Dovecot: folder list, every folder, and recovery from a
+connection cut mid-FETCH (the fault proxy), with and without the automatic reconnect."""
+
+from __future__ import annotations
+
+import asyncio
+
+from kittiwake.client.events import (
+    Event,
+    FolderListChanged,
+    OnlineStateChanged,
+    SyncFailed,
+    SyncFinished,
+)
+from kittiwake.client.net.errors import AuthenticationFailed, ConnectionLost
+from kittiwake.client.store.model import Role
+from kittiwake.client.store.store import Store
+from kittiwake.client.sync.account_sync import AccountSync, Backoff
+from tests.client.sync.helpers import cache_state, fill, row_count, server_state
+from tests.servers.fixtures import MailServer, ProxyFactory
+
+ACCOUNT = "acct"
+
+
+async def no_wait(_seconds: float) -> None:
+    await asyncio.sleep(0)
+
+
+def runner(server: MailServer, user: object, store: Store, **kwargs: object) -> AccountSync:
+    endpoint = kwargs.pop("endpoint", None) or server.endpoint("imaps")
+    return AccountSync(ACCOUNT, endpoint, user.credentials(), store, sleep=no_wait, **kwargs)  # type: ignore[attr-defined,arg-type]
+
+
+async def test_every_folder_synced_with_roles(mail_server: MailServer) -> None:
+    user = mail_server.new_user()
+    mail_server.doveadm("mailbox", "create", "-u", user.name, "Work")
+    fill(mail_server, user, 3)
+    fill(mail_server, user, 2, mailbox="Work", start=50)
+    store = Store.open(":memory:")
+    events: list[Event] = []
+    result = await runner(mail_server, user, store, emit=events.append).run()
+    assert result.ok, result.error
+    assert result.folders[0] == "INBOX" and {"INBOX", "Work"} <= set(result.folders)
+    assert cache_state(store, ACCOUNT, "Work") == server_state(mail_server, user, "Work")
+    assert store.folders.by_role(ACCOUNT, Role.INBOX) is not None
+    assert any(isinstance(e, FolderListChanged) for e in events)
+    assert any(isinstance(e, OnlineStateChanged) and e.online for e in events)
+    finished = [e for e in events if isinstance(e, SyncFinished)]
+    assert finished and finished[0].added == 5 and finished[0].bodies == 5
+    # A folder deleted on the server leaves the cache with its messages.
+    mail_server.doveadm("mailbox", "delete", "-u", user.name, "-s", "Work")
+    again = await runner(mail_server, user, store).run()
+    assert again.ok and store.folders.find(ACCOUNT, "Work") is None
+
+
+async def test_cut_mid_fetch_reconnects_and_finishes(
+    mail_server: MailServer, fault_proxy: ProxyFactory
+) -> None:
+    user = mail_server.new_user()
+    fill(mail_server, user, 60)
+    store = Store.open(":memory:")
+    async with fault_proxy(mail_server.host, mail_server.ports["imaps"]) as proxy:
+        proxy.cut_after(60_000, "to_client")  # past login and headers, inside the bodies
+        endpoint = mail_server.endpoint("imaps", port=proxy.port)
+        result = await runner(mail_server, user, store, endpoint=endpoint).run()
+        assert proxy.connections >= 2
+    assert result.ok, result.error
+    assert cache_state(store, ACCOUNT) == server_state(mail_server, user)
+    assert row_count(store, ACCOUNT) == 60
+
+
+async def test_cut_without_retry_fails_then_next_sync_completes(
+    mail_server: MailServer, fault_proxy: ProxyFactory
+) -> None:
+    user = mail_server.new_user()
+    fill(mail_server, user, 60)
+    store = Store.open(":memory:")
+    events: list[Event] = []
+    async with fault_proxy(mail_server.host, mail_server.ports["imaps"]) as proxy:
+        proxy.cut_after(60_000, "to_client")
+        endpoint = mail_server.endpoint("imaps", port=proxy.port)
+        first = await runner(
+            mail_server,
+            user,
+            store,
+            endpoint=endpoint,
+            emit=events.append,
+            backoff=Backoff(attempts=1),
+        ).run()
+    assert isinstance(first.error, ConnectionLost)
+    failed = [e for e in events if isinstance(e, SyncFailed)]
+    assert failed and failed[0].folder == "INBOX" and failed[0].hint
+    assert any(isinstance(e, OnlineStateChanged) and not e.online for e in events)
+    partial = row_count(store, ACCOUNT)
+    second = await runner(mail_server, user, store).run()
+    assert second.ok
+    assert second.totals.added == 60 - partial  # nothing fetched twice into the list
+    assert cache_state(store, ACCOUNT) == server_state(mail_server, user)
+
+
+async def test_wrong_password_is_not_retried(mail_server: MailServer) -> None:
+    import dataclasses
+
+    user = mail_server.new_user()
+    store = Store.open(":memory:")
+    wrong = dataclasses.replace(user.credentials(), secret="nope-nope")
+    sync = AccountSync(ACCOUNT, mail_server.endpoint("imaps"), wrong, store, sleep=no_wait)
+    result = await sync.run()
+    assert isinstance(result.error, AuthenticationFailed)
+    assert "nope-nope" not in result.error.message
