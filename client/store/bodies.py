@@ -1,11 +1,13 @@
 """The raw RFC 5322 bytes of each message, for offline reading.
 
-Where they live was decided by measurement (benchmarks/search_bench.py raw-storage, 10,000
-corpus messages, this machine): below ~100 KB SQLite wins (write 86 vs 19 MB/s, read 21 vs
-58 us a message: no open/close per file), above it files win (write 398 vs 63 MB/s, read 0.36
-vs 2.3 ms: SQLite copies a large blob through the WAL and again at checkpoint, and reads it
-through overflow pages). So: up to INLINE_LIMIT in the `bodies` table, larger ones in files
-`<database>.bodies/<xx>/<id>.eml`, named by the never-reused message id.
+Where they live was decided by measurement (`benchmarks/search_bench.py raw-storage`, the
+10,000-message corpus, this 2-core machine under load; two runs): below 100 KB SQLite wins
+(writes 40-86 MB/s vs 16-19 MB/s for one file each, reads 21-29 vs 49-58 us a message: no
+open/rename/close per message), from 100 KB files win (writes 201-398 vs 63-109 MB/s, reads
+0.4-1.0 vs 1.9-2.3 ms: SQLite writes a large blob twice, WAL then checkpoint, and reads it
+through a chain of overflow pages). So: up to INLINE_LIMIT in the `bodies` table, larger ones
+in files `<database>.bodies/<xx>/<id>.eml`, named by the never-reused message id. The hybrid
+wrote the whole mix at 152 MB/s (SQLite alone 50-103, files alone 91-225).
 
 Files are written (temporary name, then rename) before the row that points at them commits,
 and unlinked only after the commit that removed their row (`body_files_to_delete`, swept by a
