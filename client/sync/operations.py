@@ -50,6 +50,8 @@ class Kind(enum.StrEnum):
     COPY = "copy"
     EXPUNGE = "expunge"  # \Deleted + UID EXPUNGE
     APPEND = "append"
+    DRAFT = "draft"  # upload a draft's latest version, replacing the previous (drafts.py)
+    DRAFT_DELETE = "draft_delete"  # remove a draft from the server (sent or thrown away)
 
 
 # Columns copied into a move/delete operation so a refused one can be put back. Generated and
@@ -329,6 +331,12 @@ class Replayer:
         kind = Kind(op.kind)
         if kind is Kind.APPEND:
             await self._append(imap, payload)
+            return False
+        if kind in (Kind.DRAFT, Kind.DRAFT_DELETE):
+            # Imported here: drafts.py builds on this module's folder helpers.
+            from kittiwake.client.sync import drafts
+
+            await drafts.replay(self.store, imap, self.account, kind.value, payload)
             return False
         folder = str(payload["folder"])
         validity = await select(imap, folder)
