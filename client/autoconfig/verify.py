@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from dataclasses import dataclass
 
 from kittiwake.client.autoconfig.candidates import Protocol
@@ -85,7 +86,13 @@ async def verify_account(
 
 async def verify_outgoing(endpoint: Endpoint, credentials: Credentials) -> ServerCheck:
     check = await check_login(endpoint, credentials)
-    return ServerCheck(Protocol.SMTP, endpoint.label, check.steps, check.error, check.certificate)
+    steps = tuple(
+        dataclasses.replace(result, detail=_certificate_detail(endpoint, check.certificate))
+        if result.step is Step.CERTIFICATE and result.ok
+        else result
+        for result in check.steps
+    )
+    return ServerCheck(Protocol.SMTP, endpoint.label, steps, check.error, check.certificate)
 
 
 async def verify_incoming(

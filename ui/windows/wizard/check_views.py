@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -39,7 +40,8 @@ class StepLogView(QPlainTextEdit):
         super().__init__(parent)
         self.setReadOnly(True)
         self.setAccessibleName(self.tr("Verification log"))
-        self.setMinimumHeight(120)
+        self.setMinimumHeight(100)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
 
     def step_name(self, step: Step) -> str:
         return {
@@ -58,10 +60,12 @@ class StepLogView(QPlainTextEdit):
         for title, check in checks:
             lines.append(f"{title} ({check.protocol.value.upper()}, {check.server})")
             for result in check.steps:
-                mark = "\u2713" if result.ok else "\u2717"
-                status = self.tr("done") if result.ok else self.tr("FAILED")
+                name = self.step_name(result.step)
                 detail = f": {result.detail}" if result.detail else ""
-                lines.append(f"  {mark} {self.step_name(result.step)} \u2014 {status}{detail}")
+                if result.ok:
+                    lines.append(f"  \u2713 {name}{detail}")
+                else:
+                    lines.append(f"  \u2717 {name} \u2014 {self.tr('FAILED')}{detail}")
                 if not result.ok and result.error is not None:
                     if result.error.hint:
                         lines.append("      " + self.tr("What to check: ") + result.error.hint)
@@ -98,6 +102,8 @@ class CertificatePanel(QGroupBox):
         self.accept_button.setAccessibleName(self.tr("Accept this certificate for this account"))
         self.accept_button.clicked.connect(self.sig_accepted)
         layout.addWidget(self.accept_button)
+        # Never squeezed below what it needs to show: the fingerprint must stay readable.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.certificate: CertificateInfo | None = None
         self.role = ""
 

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLineEdit,
+    QSizePolicy,
     QSpinBox,
     QWidget,
 )
@@ -80,6 +81,7 @@ class ServerFields(QGroupBox):
         self.username.setAccessibleName(names[3])
         layout.addRow(self.tr("&User name:"), self.username)
 
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.set_values(self._protocol, "", default_port(self._protocol, Security.TLS), "")
         self.protocol.currentIndexChanged.connect(self._protocol_changed)
         self.security.currentIndexChanged.connect(self._security_changed)

@@ -7,6 +7,7 @@ any edit takes that back.
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -37,8 +38,8 @@ class ServersPage(QWizardPage):
         servers = QHBoxLayout()
         self.incoming = ServerFields(self.tr("Incoming mail"), incoming=True)
         self.outgoing = ServerFields(self.tr("Outgoing mail (SMTP)"), incoming=False)
-        servers.addWidget(self.incoming)
-        servers.addWidget(self.outgoing)
+        servers.addWidget(self.incoming, 1, Qt.AlignmentFlag.AlignTop)
+        servers.addWidget(self.outgoing, 1, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(servers)
 
         buttons = QHBoxLayout()
@@ -96,7 +97,8 @@ class ServersPage(QWizardPage):
             self.outgoing.set_candidate(outgoing)
         where = self.source_text(config.source)
         if config.origin:
-            where += f" ({config.origin})"
+            # The query only repeats the user's own address.
+            where += f" ({config.origin.partition('?')[0]})"
         text = self.tr("Found in %1. Check them, change anything, then press Check settings.")
         self.origin.setText(text.replace("%1", where))
         self._show_discovery_log(log)
@@ -155,14 +157,17 @@ class ServersPage(QWizardPage):
                 if not check.incoming.ok
                 else (outgoing_title, check.outgoing)
             )
-            self.summary.setText(self._failure_text(title, failed))
             if failed.certificate_refused and failed.certificate is not None:
-                why = failed.error.message if failed.error is not None else ""
+                # The panel below explains; the summary only says where it stopped.
+                self.summary.setText(self._failure_text(title, failed, with_hint=False))
+                why = failed.error.hint if failed.error is not None else ""
                 role = "incoming" if failed is check.incoming else "outgoing"
                 self.certificate.show_certificate(role, why, failed.certificate)
+            else:
+                self.summary.setText(self._failure_text(title, failed))
         self.set_busy(False)
 
-    def _failure_text(self, title: str, check: ServerCheck) -> str:
+    def _failure_text(self, title: str, check: ServerCheck, *, with_hint: bool = True) -> str:
         error = check.error
         step = check.failed_step
         step_name = self.log_view.step_name(step) if step is not None else "?"
@@ -172,7 +177,7 @@ class ServersPage(QWizardPage):
             .replace("%2", step_name)
             .replace("%3", error.message if error is not None else "")
         )
-        if error is not None and error.hint:
+        if with_hint and error is not None and error.hint:
             text += "\n" + self.tr("What to check: ") + error.hint
         return text
 

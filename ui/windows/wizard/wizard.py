@@ -71,7 +71,7 @@ class AccountWizard(QWizard):
             (QWizard.WizardButton.HelpButton, self.tr("Help")),
         ):
             self.button(which).setAccessibleName(name)
-        self.resize(820, 640)
+        self.resize(860, 780)
 
         self.discovered: DiscoveryResult | None = None
         self.last_check: AccountCheck | None = None
