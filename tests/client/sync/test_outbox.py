@@ -13,12 +13,25 @@ from pathlib import Path
 import pytest
 
 from kittiwake.client.imap.client import ImapClient
+from kittiwake.client.net.endpoint import Security
 from kittiwake.client.net.errors import ConnectionRefused, SubmissionOutcomeUnknown
 from kittiwake.client.store.queue import OutboxState
 from kittiwake.client.store.store import Store
 from kittiwake.client.sync import operations, outbox
 from kittiwake.client.sync.outbox import AccountLink, Checkpoint, OutboxSender
+from tests.client.smtp.transcript import (
+    CREDENTIALS,
+    GREETING,
+    MAIL_FROM,
+    MESSAGE,
+    RCPTS,
+    accept_message,
+    login,
+    quit_,
+)
+from tests.client.smtp.transcript import endpoint as transcript_endpoint
 from tests.servers.fixtures import MailServer, MailUser, ProxyFactory
+from tests.servers.scripted import ScriptedPeer, ScriptedServer
 
 pytestmark = pytest.mark.servers
 ACCOUNT = "acct"
@@ -190,6 +203,31 @@ async def test_a_cut_after_data_without_a_copy_in_sent_is_sent_again_not_lost(
     assert await count(mail_server, alice, "Sent") == 1
 
 
+async def test_a_cut_in_the_middle_of_data_is_sent_again_exactly_once(
+    mail_server: MailServer, store: Store, fault_proxy: ProxyFactory
+) -> None:
+    alice, bob = mail_server.new_user("alice"), mail_server.new_user("bob")
+    raw = message(alice, bob.address, body=(b"w" * 76 + b"\r\n") * 8000)
+    item_id = outbox.enqueue(store, ACCOUNT, raw)
+    async with fault_proxy(mail_server.host, mail_server.ports["submission"]) as proxy:
+        task = asyncio.create_task(
+            OutboxSender(store, link(mail_server, alice, submission_port=proxy.port)).run()
+        )
+        # Half of the message reached the server; the rest, and the final dot, never will.
+        await proxy.wait_received("to_server", len(raw) // 2)
+        proxy.cut_after(0, "to_server")
+        report = await asyncio.wait_for(task, 30)
+    assert report.deferred == [item_id] and report.sent == []
+    assert await count(mail_server, bob) == 0
+
+    report = await OutboxSender(store, link(mail_server, alice)).run()
+
+    assert report.sent == [item_id]
+    await mail_server.await_messages(bob, 1)
+    assert await count(mail_server, bob) == 1
+    assert await count(mail_server, alice, "Sent") == 1
+
+
 def crash_at(point: str) -> Callable[[str], None]:
     def checkpoint(name: str) -> None:
         if name == point:
@@ -294,3 +332,36 @@ def test_discard_and_retry_refuse_what_they_cannot_do(store: Store) -> None:
         outbox.discard(store, item_id + 1)
     assert outbox.discard(store, item_id).id == item_id
     assert store.outbox.list() == []
+
+
+async def test_a_temporary_refusal_is_retried_later_and_the_next_message_still_goes(
+    store: Store,
+) -> None:
+    second = MESSAGE.replace(b"<1@", b"<2@")
+
+    async def script(peer: ScriptedPeer) -> None:
+        await peer.send(GREETING)
+        await login(peer)
+        await peer.expect(MAIL_FROM)
+        await peer.send(b"250 2.1.0 Ok\r\n")
+        await peer.expect(RCPTS[0])
+        await peer.send(b"451 4.3.0 Mailbox busy, try again later\r\n")
+        await peer.expect(b"RSET\r\n")
+        await peer.send(b"250 2.0.0 Ok\r\n")
+        await accept_message(peer, MAIL_FROM, RCPTS)
+        await quit_(peer)
+
+    busy = outbox.enqueue(store, ACCOUNT, MESSAGE)
+    fine = outbox.enqueue(store, ACCOUNT, second)
+    now = 2_000_000_000.0
+    async with ScriptedServer(script, tls="valid") as server:
+        smtp = AccountLink(ACCOUNT, transcript_endpoint(server, Security.TLS), CREDENTIALS)
+        report = await OutboxSender(store, smtp, clock=lambda: now).run()
+        await server.wait_closed()
+    server.raise_errors()
+
+    assert report.deferred == [busy] and report.sent == [fine]
+    item = store.outbox.get(busy)
+    assert item is not None and item.state is OutboxState.QUEUED
+    assert "451" in item.last_error and "try again later" in item.last_error
+    assert now + 15 <= item.next_attempt <= now + 31
