@@ -196,6 +196,19 @@ class LocalOps:
         return out
 
 
+def pending_uids(store: Store, account: str, folder: str) -> set[int]:
+    """UIDs of `folder` that queued operations still have to change on the server. A folder
+    sync should leave these alone (not restore their old flags, not re-add a moved message)
+    until the queue has replayed them."""
+    return {
+        int(uid)
+        for state in (OpState.PENDING, OpState.RUNNING)
+        for op in store.ops.list(account, state=state)
+        if op.payload.get("folder") == folder
+        for uid in op.payload.get("uids", ())
+    }
+
+
 # --- finding folders on the server -------------------------------------------------------------
 
 

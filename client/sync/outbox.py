@@ -177,6 +177,25 @@ def _existing(store: Store, item_id: int) -> OutboxItem:
     return item
 
 
+def prune_sent(store: Store, older_than: int) -> int:
+    """Forget sent messages created before `older_than` (epoch seconds) whose copy to Sent
+    is done; the engine calls it now and then. Returns how many went."""
+    waiting = {
+        int(op.payload["outbox_id"])
+        for state in (OpState.PENDING, OpState.RUNNING)
+        for op in store.ops.list(state=state)
+        if "outbox_id" in op.payload
+    }
+    gone = [
+        item.id
+        for item in store.outbox.list()
+        if item.state is OutboxState.SENT and item.created < older_than and item.id not in waiting
+    ]
+    for item_id in gone:
+        store.outbox.remove(item_id)
+    return len(gone)
+
+
 class OutboxError(KittiwakeError, LookupError):
     default_hint = "Run `kittiwake outbox` to see the messages and their numbers."
 
@@ -221,9 +240,14 @@ class OutboxSender:
         now = int(self.clock())
         due = [i for i in self.store.outbox.due(now, limit=1000) if i.account == self.link.account]
         try:
-            for item in due:
+            for index, item in enumerate(due):
                 if not await self._attempt(item, report):
-                    break  # offline or refused login: the rest waits for the next run
+                    # Offline, login refused, or the connection died: the rest cannot go now
+                    # either. Each says why and waits its own backoff.
+                    assert report.error is not None
+                    for waiting in due[index + 1 :]:
+                        self._defer(waiting, report.error, report, count=True)
+                    break
         finally:
             await self._close()
         return report
@@ -312,11 +336,17 @@ class OutboxSender:
         return bool(await operations.find_message_id(imap, sent, item.message_id))
 
     def _defer(
-        self, item: OutboxItem, error: KittiwakeError, report: SendReport, at: int | None = None
+        self,
+        item: OutboxItem,
+        error: KittiwakeError,
+        report: SendReport,
+        at: int | None = None,
+        *,
+        count: bool = False,
     ) -> None:
         when = at if at is not None else self.backoff.next_time(self.clock(), item.attempts + 1)
         self.store.outbox.set_state(
-            item.id, OutboxState.QUEUED, error=error.message, next_attempt=when
+            item.id, OutboxState.QUEUED, error=error.message, next_attempt=when, count_attempt=count
         )
         report.deferred.append(item.id)
         if report.error is None:

@@ -12,7 +12,7 @@ import pytest
 
 from kittiwake.client.imap.client import ImapClient
 from kittiwake.client.net.errors import ConnectionLost
-from kittiwake.client.store.model import Flag, FolderInfo, Role
+from kittiwake.client.store.model import Flag, FolderInfo, MessageHeaders, Role
 from kittiwake.client.store.queue import OpState
 from kittiwake.client.store.store import Store
 from kittiwake.client.sync import operations
@@ -236,3 +236,21 @@ async def test_an_operation_on_a_reset_folder_fails_instead_of_touching_other_ma
 
     assert len(report.failed) == 1
     assert all(f == set() for f in (await server_flags(box.imap, "INBOX")).values())
+
+
+def test_pending_uids_names_what_the_folder_sync_must_leave_alone() -> None:
+    with Store.open(":memory:") as store:
+        inbox = store.folders.upsert(FolderInfo(ACCOUNT, "INBOX", role=Role.INBOX))
+        archive = store.folders.upsert(FolderInfo(ACCOUNT, "Archive"))
+        store.messages.upsert_headers(
+            inbox, [MessageHeaders(uid=u, internal_date=0, size=1) for u in (1, 2, 3)]
+        )
+        ids = [store.messages.find_uid(inbox, u) for u in (1, 2, 3)]
+        ops = LocalOps(store, ACCOUNT)
+        ops.mark([ids[0]], add=Flag.SEEN)  # type: ignore[list-item]
+        ops.move([ids[2]], archive)  # type: ignore[list-item]
+        assert operations.pending_uids(store, ACCOUNT, "INBOX") == {1, 3}
+        assert operations.pending_uids(store, ACCOUNT, "Archive") == set()
+        (first, _second) = store.ops.list(ACCOUNT)
+        store.ops.remove(first.id)
+        assert operations.pending_uids(store, ACCOUNT, "INBOX") == {3}

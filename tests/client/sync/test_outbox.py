@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import socket
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -365,3 +366,43 @@ async def test_a_temporary_refusal_is_retried_later_and_the_next_message_still_g
     assert item is not None and item.state is OutboxState.QUEUED
     assert "451" in item.last_error and "try again later" in item.last_error
     assert now + 15 <= item.next_attempt <= now + 31
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_offline_every_due_message_waits_with_the_reason(
+    mail_server: MailServer, store: Store
+) -> None:
+    alice = mail_server.new_user("alice")
+    first = outbox.enqueue(store, ACCOUNT, message(alice, alice.address))
+    second = outbox.enqueue(store, ACCOUNT, message(alice, alice.address))
+    now = 1_900_000_000.0
+    sender = OutboxSender(
+        store, link(mail_server, alice, submission_port=closed_port()), clock=lambda: now
+    )
+
+    report = await sender.run()
+
+    assert report.deferred == [first, second]
+    for item_id in (first, second):
+        item = store.outbox.get(item_id)
+        assert item is not None and item.state is OutboxState.QUEUED
+        assert item.last_error and item.next_attempt > now and item.attempts == 1
+
+
+def test_prune_forgets_old_sent_messages_but_not_one_whose_copy_waits(store: Store) -> None:
+    old_sent = outbox.enqueue(store, ACCOUNT, b"Message-ID: <1@x>\r\n\r\n1")
+    copy_waits = outbox.enqueue(store, ACCOUNT, b"Message-ID: <2@x>\r\n\r\n2")
+    queued = outbox.enqueue(store, ACCOUNT, b"Message-ID: <3@x>\r\n\r\n3")
+    for item_id in (old_sent, copy_waits):
+        store.outbox.set_state(item_id, OutboxState.SENT)
+    store.ops.add(ACCOUNT, "append", {"role": "sent", "outbox_id": copy_waits})
+
+    assert outbox.prune_sent(store, older_than=2**40) == 1
+
+    assert [i.id for i in store.outbox.list()] == [copy_waits, queued]
+    assert outbox.prune_sent(store, older_than=0) == 0
