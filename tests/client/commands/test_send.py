@@ -10,6 +10,7 @@ import pytest
 
 from kittiwake.client import cli
 from tests.client.accounts.fakes import MemoryKeyring
+from tests.client.test_no_secrets_on_disk import assert_no_secret_leaked
 from tests.servers.fixtures import MailServer, MailUser
 
 pytestmark = pytest.mark.servers
@@ -46,6 +47,7 @@ def home(tmp_path: Path) -> Path:
 
 def test_send_delivers_and_files_a_copy_in_sent(
     mail_server: MailServer,
+    caplog: pytest.LogCaptureFixture,
     memory_keyring: MemoryKeyring,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -62,7 +64,8 @@ def test_send_delivers_and_files_a_copy_in_sent(
     assert capsys.readouterr().out.startswith("Sent message 1 <")
     mail_server.wait_for_messages(bob, 1)
     assert len(mail_server.mailbox_uids(alice, "Sent")) == 1
-    assert alice.password not in (home / "config" / "accounts.toml").read_text()
+    # The cache now holds the sent message, the log the session: never the password.
+    assert_no_secret_leaked(home, alice.name, alice.password, caplog.records)
 
 
 def test_send_while_the_server_is_down_queues_and_retry_sends_later(
