@@ -2,7 +2,7 @@
 PYTHON ?= .venv/bin/python
 TYPECHECK_TREE = build/typecheck
 
-.PHONY: test lint typecheck format clean
+.PHONY: test lint typecheck format clean bundle install-desktop uninstall-desktop
 
 test:
 	./bootstrap test
@@ -20,3 +20,14 @@ format:
 
 clean:
 	rm -rf build dist .venv *.egg-info .mypy_cache .ruff_cache
+
+# A one-folder PyInstaller bundle in build/bundle/<key>/dist/kittiwake/ (reused if up to date).
+bundle:
+	$(PYTHON) packaging/build_bundle.py
+
+# The .desktop file, metainfo and icons into $$XDG_DATA_HOME (~/.local/share), run from .venv.
+install-desktop:
+	$(PYTHON) packaging/install_desktop.py --exec "$(abspath .venv/bin/kittiwake)"
+
+uninstall-desktop:
+	$(PYTHON) packaging/install_desktop.py --uninstall

@@ -10,6 +10,7 @@ were ever part of a path), and the home directory becomes `~`, since it names th
 from __future__ import annotations
 
 import platform
+import re
 import sqlite3
 import ssl
 import sys
@@ -21,8 +22,24 @@ from pathlib import Path
 from kittiwake.client.logs import redact
 from kittiwake.client.paths import Paths
 
-# The libraries whose versions have mattered in bug reports (protocols, storage of secrets).
-LIBRARIES = ("aioimaplib", "aiosmtplib", "keyring", "platformdirs", "nh3", "dnspython", "qasync")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def runtime_dependencies() -> list[str]:
+    """The names of Kittiwake's own runtime dependencies, from its installed metadata (so the
+    list follows pyproject.toml)."""
+    try:
+        requires = metadata.requires("kittiwake") or []
+    except metadata.PackageNotFoundError:
+        return []
+    names = []
+    for requirement in requires:
+        if "extra ==" in requirement.replace("extra==", "extra =="):
+            continue
+        match = _NAME.match(requirement)
+        if match:
+            names.append(match.group(0))
+    return names
 
 
 def _distribution_version(name: str) -> str:
@@ -51,7 +68,12 @@ def collect(paths: Paths, gui_versions: Mapping[str, str] | None = None) -> Diag
         ("SQLite", sqlite3.sqlite_version),
     ]
     versions.extend((gui_versions or {}).items())
-    versions.extend((name, _distribution_version(name)) for name in LIBRARIES)
+    known = {name.lower() for name, _ in versions}
+    versions.extend(
+        (name, _distribution_version(name))
+        for name in runtime_dependencies()
+        if name.lower() not in known
+    )
     where = (
         ("Config", paths.config_dir),
         ("Data (mail cache)", paths.data_dir),

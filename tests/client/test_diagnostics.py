@@ -5,11 +5,12 @@ from __future__ import annotations
 import sqlite3
 import ssl
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 
-from kittiwake.client.diagnostics import collect, report_text, shorten_home
+from kittiwake.client.diagnostics import collect, report_text, runtime_dependencies, shorten_home
 from kittiwake.client.logs import forget_secrets, register_secret
 from kittiwake.client.paths import Paths
 
@@ -28,13 +29,21 @@ def test_versions_name_the_runtime_and_the_gui_when_given(tmp_path: Path) -> Non
     assert facts.version_of("SQLite") == sqlite3.sqlite_version
     assert (facts.version_of("Python") or "").startswith("3.")
     assert facts.version_of("Qt") == "6.9.1"
-    assert facts.version_of("aioimaplib") == "2.0.3"
+    assert facts.version_of("keyring") == metadata.version("keyring")
+    assert facts.version_of("PySide6") == "6.9.1"  # the GUI's word, not listed twice
+    assert [name for name, _ in facts.versions].count("PySide6") == 1
     text = report_text(facts)
     assert "Qt" in text and "6.9.1" in text and ssl.OPENSSL_VERSION in text
 
 
 def test_without_the_gui_there_is_no_qt_line(tmp_path: Path) -> None:
     assert collect(Paths.under_home(tmp_path)).version_of("Qt") is None
+
+
+def test_the_libraries_listed_are_the_runtime_dependencies() -> None:
+    names = runtime_dependencies()
+    assert {"PySide6", "keyring", "platformdirs"} <= set(names)
+    assert "pytest" not in names and "ruff" not in names  # extras are left out
 
 
 def test_paths_appear_with_the_home_as_tilde(tmp_path: Path) -> None:
