@@ -14,11 +14,11 @@ import email.policy
 import time
 
 from kittiwake.client.commands.base import Command, Context
-from kittiwake.client.commands.send import report
+from kittiwake.client.commands.send import lock_path, report
 from kittiwake.client.engine import Engine
 from kittiwake.client.store.queue import OutboxItem, OutboxState
 from kittiwake.client.sync import outbox
-from kittiwake.client.sync.outbox import AccountLink, OutboxSender
+from kittiwake.client.sync.outbox import AccountLink, OutboxSender, SenderLock
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -63,12 +63,14 @@ def run(args: argparse.Namespace, context: Context) -> int:
             context.say(f"Discarded message {item.id} {item.message_id} (it was not sent).")
             return 0
         if args.retry is not None:
-            outbox.recover(store)
+            with SenderLock(lock_path(context)) as alone:
+                if alone:  # nobody is sending: a message still "sending" was left by a crash
+                    outbox.recover(store)
             item = outbox.retry(store, args.retry)
             account = engine.account(item.account)
             link = AccountLink.for_account(account, engine.resolver)
-            asyncio.run(OutboxSender(store, link).run())
-            return report(store, item.id, context)
+            sender = OutboxSender(store, link, lock_path=lock_path(context))
+            return report(store, item.id, context, asyncio.run(sender.run()))
         items = store.outbox.list(account_id)
         if not items:
             context.say("The outbox is empty.")

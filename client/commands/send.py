@@ -18,10 +18,11 @@ from kittiwake.client.net.errors import ConfigError, KittiwakeError
 from kittiwake.client.store.queue import OutboxState
 from kittiwake.client.store.store import Store
 from kittiwake.client.sync import outbox
-from kittiwake.client.sync.outbox import AccountLink, OutboxSender
+from kittiwake.client.sync.outbox import AccountLink, OutboxSender, SendReport
 
 # A message file bigger than this is almost certainly not a message (and would sit in memory).
 MAX_MESSAGE_BYTES = 100 * 1024 * 1024
+LOCK_FILE = "outbox.lock"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -50,14 +51,19 @@ def run(args: argparse.Namespace, context: Context) -> int:
     raw = read_message(Path(args.file))
     with Engine.open(paths=context.paths, secrets=context.secrets) as engine:
         account = engine.account(args.name)
-        outbox.recover(engine.store)
         item_id = outbox.enqueue(engine.store, account.id, raw, address=account.address)
         link = AccountLink.for_account(account, engine.resolver)
-        asyncio.run(OutboxSender(engine.store, link).run())
-        return report(engine.store, item_id, context)
+        sender = OutboxSender(engine.store, link, lock_path=lock_path(context))
+        result = asyncio.run(sender.run())
+        return report(engine.store, item_id, context, result)
 
 
-def report(store: Store, item_id: int, context: Context) -> int:
+def lock_path(context: Context) -> Path:
+    """Held by whichever process sends (the app or the CLI), beside the cache."""
+    return context.paths.data_dir / LOCK_FILE
+
+
+def report(store: Store, item_id: int, context: Context, result: SendReport) -> int:
     """Say what became of one outbox message; the exit status for it."""
     item = store.outbox.get(item_id)
     if item is None:  # discarded by someone else meanwhile
@@ -67,7 +73,8 @@ def report(store: Store, item_id: int, context: Context) -> int:
         return 0
     if item.state is OutboxState.FAILED:
         raise SendFailed(f"Message {item.id} was refused: {item.last_error}")
-    reason = " ".join(item.last_error.split())
+    why = item.last_error or (result.error.message if result.error else "not sent yet.")
+    reason = " ".join(why.split())
     context.say(
         f"Queued message {item.id} {item.message_id} in the outbox: {reason} "
         f"It will be sent when the server can be reached (or now: kittiwake outbox --retry "

@@ -31,12 +31,14 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import fcntl
 import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from kittiwake.client.accounts.model import Account, IncomingProtocol
 from kittiwake.client.accounts.secrets import PasswordResolver, ServerRole
@@ -196,6 +198,48 @@ def prune_sent(store: Store, older_than: int) -> int:
     return len(gone)
 
 
+def claim(store: Store, item_id: int) -> bool:
+    """queued -> sending, counting the attempt, only if it is still queued: two senders (the
+    app and a `kittiwake send`) can never both take one message."""
+    with store.transaction(durable=True) as conn:
+        cursor = conn.execute(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1 "
+            "WHERE id = ? AND state = 'queued'",
+            (item_id,),
+        )
+    return cursor.rowcount == 1
+
+
+class SenderLock:
+    """An exclusive, non-blocking lock on a file, held while one process sends. The kernel
+    drops it when the process dies, so a crash never leaves it stuck."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle: IO[bytes] | None = None
+
+    def __enter__(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "ab")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self._handle = handle
+        return True
+
+    def __exit__(self, *exc: object) -> None:
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            handle.close()
+
+
+class OutboxBusy(KittiwakeError, BlockingIOError):
+    default_hint = "The message stays queued; the other Kittiwake sends it."
+
+
 class OutboxError(KittiwakeError, LookupError):
     default_hint = "Run `kittiwake outbox` to see the messages and their numbers."
 
@@ -225,9 +269,11 @@ class OutboxSender:
         backoff: Backoff | None = None,
         clock: Callable[[], float] = time.time,
         checkpoint: Callable[[str], None] | None = None,
+        lock_path: Path | None = None,
     ) -> None:
         self.store = store
         self.link = link
+        self.lock_path = lock_path
         self.backoff = backoff or Backoff()
         self.clock = clock
         self.checkpoint = checkpoint or (lambda _name: None)
@@ -235,7 +281,22 @@ class OutboxSender:
         self._imap: ImapClient | None = None
 
     async def run(self) -> SendReport:
-        """Send every due message of the account; returns what happened to each."""
+        """Send every due message of the account; returns what happened to each.
+
+        With a `lock_path`, only one process sends at a time, and that one first recovers
+        messages a crash left in "sending" (no other process can be sending them).
+        """
+        if self.lock_path is None:
+            return await self._run()
+        with SenderLock(self.lock_path) as held:
+            if not held:
+                report = SendReport()
+                report.error = OutboxBusy("Another Kittiwake is sending the outbox right now.")
+                return report
+            recover(self.store)
+            return await self._run()
+
+    async def _run(self) -> SendReport:
         report = SendReport()
         now = int(self.clock())
         due = [i for i in self.store.outbox.due(now, limit=1000) if i.account == self.link.account]
@@ -255,7 +316,8 @@ class OutboxSender:
     async def _attempt(self, item: OutboxItem, report: SendReport) -> bool:
         """One attempt at one message; False when the account cannot send now."""
         earlier_attempt = item.attempts > 0
-        self.store.outbox.set_state(item.id, OutboxState.SENDING, count_attempt=True)
+        if not claim(self.store, item.id):
+            return True  # another process took it (or it was discarded) meanwhile
         try:
             checked = earlier_attempt and self.link.imap is not None
             if checked and await self._already_in_sent(item):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kittiwake.client import cli
+from kittiwake.client.sync.outbox import SenderLock
 from tests.client.accounts.fakes import MemoryKeyring
 from tests.client.test_no_secrets_on_disk import assert_no_secret_leaked
 from tests.servers.fixtures import MailServer, MailUser
@@ -125,3 +126,22 @@ def test_not_a_message_is_refused_before_anything_is_queued(
     path.write_bytes(b"just some words")
     assert cli.main(["--home", str(home), "send", "work", str(path)]) == 1
     assert "does not look like a message" in capsys.readouterr().err
+
+
+def test_send_while_another_kittiwake_sends_leaves_it_queued_for_that_one(
+    mail_server: MailServer,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    home: Path,
+    tmp_path: Path,
+) -> None:
+    alice, bob = mail_server.new_user("alice"), mail_server.new_user("bob")
+    add_account(home, mail_server, alice, monkeypatch)
+    capsys.readouterr()
+    path = message_file(tmp_path, alice, bob.address)
+    with SenderLock(home / "data" / "outbox.lock"):
+        assert cli.main(["--home", str(home), "send", "work", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Queued message 1 <") and "Another Kittiwake is sending" in out
+    assert mail_server.mailbox_uids(bob) == []

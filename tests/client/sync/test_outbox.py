@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import secrets
 import socket
 import sqlite3
@@ -406,3 +407,65 @@ def test_prune_forgets_old_sent_messages_but_not_one_whose_copy_waits(store: Sto
 
     assert [i.id for i in store.outbox.list()] == [copy_waits, queued]
     assert outbox.prune_sent(store, older_than=0) == 0
+
+
+def test_only_one_sender_can_claim_a_message(store: Store) -> None:
+    item_id = outbox.enqueue(store, ACCOUNT, b"Message-ID: <c@x>\r\n\r\nc")
+    assert outbox.claim(store, item_id) is True
+    assert outbox.claim(store, item_id) is False  # the other process finds it taken
+    item = store.outbox.get(item_id)
+    assert item is not None and item.state is OutboxState.SENDING and item.attempts == 1
+
+
+def test_the_sender_lock_is_exclusive_and_released(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.lock"
+    with outbox.SenderLock(path) as first:
+        assert first
+        with outbox.SenderLock(path) as second:
+            assert not second
+    with outbox.SenderLock(path) as again:
+        assert again
+
+
+async def test_a_locked_outbox_is_left_to_the_other_sender(
+    mail_server: MailServer, store: Store, tmp_path: Path
+) -> None:
+    alice = mail_server.new_user("alice")
+    item_id = outbox.enqueue(store, ACCOUNT, message(alice, alice.address))
+    lock = tmp_path / "outbox.lock"
+    with outbox.SenderLock(lock):
+        report = await OutboxSender(store, link(mail_server, alice), lock_path=lock).run()
+    assert isinstance(report.error, outbox.OutboxBusy) and report.deferred == []
+    assert store.outbox.get(item_id).state is OutboxState.QUEUED  # type: ignore[union-attr]
+
+
+async def test_the_lock_holder_recovers_a_message_a_crash_left_sending(
+    mail_server: MailServer, store: Store, tmp_path: Path
+) -> None:
+    alice, bob = mail_server.new_user("alice"), mail_server.new_user("bob")
+    item_id = outbox.enqueue(store, ACCOUNT, message(alice, bob.address))
+    assert outbox.claim(store, item_id)  # ...and then the process died
+
+    sender = OutboxSender(store, link(mail_server, alice), lock_path=tmp_path / "outbox.lock")
+    report = await sender.run()
+
+    assert report.sent == [item_id]  # after looking in Sent: the crash may have been late
+    await mail_server.await_messages(bob, 1)
+
+
+async def test_an_unknown_outcome_is_not_resent_while_sent_cannot_be_checked(
+    mail_server: MailServer, store: Store
+) -> None:
+    alice, bob = mail_server.new_user("alice"), mail_server.new_user("bob")
+    item_id = outbox.enqueue(store, ACCOUNT, message(alice, bob.address))
+    assert outbox.claim(store, item_id)
+    outbox.recover(store)  # attempts = 1: the outcome of that attempt is unknown
+    imap_down = dataclasses.replace(
+        link(mail_server, alice), imap=mail_server.endpoint("imaps", port=closed_port())
+    )
+
+    report = await OutboxSender(store, imap_down).run()
+
+    assert report.deferred == [item_id] and report.sent == []
+    assert store.outbox.get(item_id).state is OutboxState.QUEUED  # type: ignore[union-attr]
+    assert await count(mail_server, bob) == 0
