@@ -78,11 +78,19 @@ class OperationError(KittiwakeError, ValueError):
 
 
 class LocalOps:
-    """Record a user's change in the cache and queue it, in one durable transaction."""
+    """Record a user's change in the cache and queue it, in one durable transaction.
 
-    def __init__(self, store: Store, account: str) -> None:
+    `remote=False` is for a POP3 account, whose folders live only here: the change is made in
+    the cache and nothing is queued (a move re-files the message locally under a new UID).
+    """
+
+    def __init__(self, store: Store, account: str, *, remote: bool = True) -> None:
         self.store = store
         self.account = account
+        self.remote = remote
+
+    def _queue(self, kind: Kind, payload: dict[str, Any]) -> list[int]:
+        return [self.store.ops.add(self.account, kind, payload)] if self.remote else []
 
     def mark(
         self, message_ids: Iterable[int], *, add: Flag = Flag.NONE, remove: Flag = Flag.NONE
@@ -97,7 +105,7 @@ class LocalOps:
                 payload["remove"] = list(remove.to_imap())
                 payload["modseqs"] = {str(r["uid"]): r["modseq"] for r in rows}
                 payload["before"] = {str(r["uid"]): r["flags"] for r in rows}
-                op_ids.append(self.store.ops.add(self.account, Kind.STORE, payload))
+                op_ids += self._queue(Kind.STORE, payload)
         return op_ids
 
     def move(self, message_ids: Iterable[int], destination_id: int) -> list[int]:
@@ -108,12 +116,14 @@ class LocalOps:
 
     def copy(self, message_ids: Iterable[int], destination_id: int) -> list[int]:
         destination = self._folder(destination_id)
+        if not self.remote:
+            raise OperationError("Copying is not offered for POP3 accounts.", "Move it instead.")
         op_ids: list[int] = []
         with self.store.transaction(durable=True):
             for folder, rows in self._by_folder(message_ids):
                 payload = self._base(folder, rows)
                 payload["destination"] = destination.name
-                op_ids.append(self.store.ops.add(self.account, Kind.COPY, payload))
+                op_ids += self._queue(Kind.COPY, payload)
         return op_ids
 
     def delete(self, message_ids: Iterable[int], *, expunge: bool = False) -> list[int]:
@@ -135,6 +145,8 @@ class LocalOps:
         """Queue a message to upload (a draft, an imported message). The folder shows it after
         the next sync."""
         folder = self._folder(folder_id)
+        if not self.remote:
+            raise OperationError("There is no server to upload to for a POP3 account.")
         payload: dict[str, Any] = {
             "folder": folder.name,
             "flags": list(flags),
@@ -160,9 +172,36 @@ class LocalOps:
                 if destination is not None:
                     payload["destination"] = destination.name
                 payload["snapshot"] = [{c: r[c] for c in _SNAPSHOT_COLUMNS} for r in rows]
+                if not self.remote and destination is not None:
+                    self._refile([r["id"] for r in rows], destination)
+                    continue
                 self.store.messages.delete([r["id"] for r in rows])
-                op_ids.append(self.store.ops.add(self.account, kind, payload))
+                op_ids += self._queue(kind, payload)
         return op_ids
+
+    def _refile(self, message_ids: list[int], destination: Folder) -> None:
+        """A local-only move: the row (and its body, keyed by the row) changes folder."""
+        conn = self.store.db.conn
+        for message_id in message_ids:
+            # Counts are kept by triggers on insert/delete only, so move as delete + insert.
+            row = conn.execute(
+                f"SELECT {', '.join(_SNAPSHOT_COLUMNS)} FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            raw = self.store.bodies.get(message_id)
+            (top,) = conn.execute(
+                "SELECT coalesce(max(uid), 0) FROM messages WHERE folder_id = ?", (destination.id,)
+            ).fetchone()
+            values = dict(zip(_SNAPSHOT_COLUMNS, row, strict=True))
+            values["uid"] = int(top) + 1
+            self.store.messages.delete([message_id])
+            columns = ", ".join(("folder_id", *_SNAPSHOT_COLUMNS))
+            marks = ", ".join("?" * (len(_SNAPSHOT_COLUMNS) + 1))
+            conn.execute(
+                f"INSERT INTO messages ({columns}) VALUES ({marks})",
+                (destination.id, *(values[c] for c in _SNAPSHOT_COLUMNS)),
+            )
+            if raw is not None:
+                self.store.bodies.put(destination.id, [(values["uid"], raw)])
 
     def _base(self, folder: Folder, rows: list[dict[str, Any]]) -> dict[str, Any]:
         return {

@@ -254,3 +254,32 @@ def test_pending_uids_names_what_the_folder_sync_must_leave_alone() -> None:
         (first, _second) = store.ops.list(ACCOUNT)
         store.ops.remove(first.id)
         assert operations.pending_uids(store, ACCOUNT, "INBOX") == {3}
+
+
+def test_a_pop3_account_changes_only_the_cache_and_queues_nothing() -> None:
+    with Store.open(":memory:") as store:
+        inbox = store.folders.upsert(FolderInfo(ACCOUNT, "INBOX", None, Role.INBOX))
+        trash = store.folders.upsert(FolderInfo(ACCOUNT, "Trash", None, Role.TRASH))
+        store.messages.upsert_headers(
+            inbox,
+            [MessageHeaders(uid=u, internal_date=0, size=1, subject=f"s{u}") for u in (1, 2)],
+        )
+        store.bodies.put(inbox, [(1, b"Subject: s1\r\n\r\none\r\n")])
+        first, second = (store.messages.find_uid(inbox, u) for u in (1, 2))
+        assert first is not None and second is not None
+        ops = LocalOps(store, ACCOUNT, remote=False)
+
+        assert ops.mark([first], add=Flag.SEEN) == []
+        assert ops.delete([first]) == []  # to the local Trash, body and flags with it
+
+        assert store.ops.list(ACCOUNT) == []
+        (trashed,) = store.messages.page(trash).rows
+        assert trashed.subject == "s1" and trashed.uid == 1 and Flag.SEEN in trashed.flags
+        assert store.bodies.get(trashed.id) == b"Subject: s1\r\n\r\none\r\n"
+        assert [m.subject for m in store.messages.page(inbox).rows] == ["s2"]
+        assert store.folders.get(trash).total_count == 1  # type: ignore[union-attr]
+
+        ops.delete([trashed.id])  # from the Trash: gone
+        assert store.messages.page(trash).rows == ()
+        with pytest.raises(operations.OperationError):
+            ops.copy([second], trash)
