@@ -6,9 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import secrets
+import signal
 import socket
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -469,3 +473,98 @@ async def test_an_unknown_outcome_is_not_resent_while_sent_cannot_be_checked(
     assert report.deferred == [item_id] and report.sent == []
     assert store.outbox.get(item_id).state is OutboxState.QUEUED  # type: ignore[union-attr]
     assert await count(mail_server, bob) == 0
+
+
+# --- a real kill (SIGKILL) at each step, in a child process ------------------------------------
+
+CHILD = """
+import asyncio, json, os, signal, sys
+from kittiwake.client.net.credentials import Credentials
+from kittiwake.client.net.endpoint import Endpoint, Security
+from kittiwake.client.store.store import Store
+from kittiwake.client.sync.outbox import AccountLink, OutboxSender
+
+cfg = json.loads(sys.stdin.read())
+def endpoint(d):
+    return Endpoint(host=d["host"], port=d["port"], security=Security(d["security"]),
+                    ca_file=d["ca_file"])
+creds = Credentials(cfg["user"], cfg["password"])
+link = AccountLink(cfg["account"], endpoint(cfg["smtp"]), creds, endpoint(cfg["imap"]), creds,
+                   save_sent_copy=cfg["save"])
+def checkpoint(name):
+    if name == cfg["kill_at"]:
+        os.kill(os.getpid(), signal.SIGKILL)
+store = Store.open(cfg["db"])
+asyncio.run(OutboxSender(store, link, checkpoint=checkpoint).run())
+sys.exit(3)
+"""
+
+
+def run_child_killed_at(
+    point: str, db: Path, server: MailServer, user: MailUser, save: bool
+) -> None:
+    def described(service: str) -> dict[str, object]:
+        e = server.endpoint(service)
+        return {"host": e.host, "port": e.port, "security": e.security.value, "ca_file": e.ca_file}
+
+    config = {
+        "account": ACCOUNT,
+        "db": str(db),
+        "kill_at": point,
+        "user": user.name,
+        "password": user.password,
+        "save": save,
+        "smtp": described("submission"),
+        "imap": described("imaps"),
+    }
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD],
+        input=json.dumps(config).encode(),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr.decode(errors="replace")[-2000:]
+
+
+@pytest.mark.parametrize(
+    ("point", "server_files_sent"),
+    [
+        (Checkpoint.BEFORE_SUBMIT, False),
+        (Checkpoint.AFTER_ACCEPT, True),  # the window only a server-side copy can cover
+        (Checkpoint.AFTER_COMMIT, False),
+    ],
+)
+async def test_sigkill_at_each_step_loses_nothing_and_sends_once(
+    mail_server: MailServer, tmp_path: Path, point: str, server_files_sent: bool
+) -> None:
+    alice, bob = mail_server.new_user("alice"), mail_server.new_user("bob")
+    db = tmp_path / "cache.sqlite3"
+    raw = message(alice, bob.address)
+    with Store.open(db) as store:
+        item_id = outbox.enqueue(store, ACCOUNT, raw)
+    save = not server_files_sent
+    await asyncio.to_thread(run_child_killed_at, point, db, mail_server, alice, save)
+    if server_files_sent:
+        await mail_server.await_messages(bob, 1)
+        await asyncio.to_thread(mail_server.save, alice, raw, "Sent")
+
+    with Store.open(db) as store:  # the next start: recover, send, replay
+        sender = OutboxSender(store, link(mail_server, alice, save=save), lock_path=tmp_path / "l")
+        await sender.run()
+        imap = await ImapClient.connect(mail_server.endpoint("imaps"), alice.credentials())
+        try:
+            operations.recover(store)
+            replayer = operations.Replayer(
+                store, ACCOUNT, raw_source=outbox.sent_copy_source(store)
+            )
+            assert (await replayer.run(imap)).interrupted is None
+        finally:
+            await imap.logout()
+        item = store.outbox.get(item_id)
+        assert item is not None and item.state is OutboxState.SENT
+        assert store.ops.list(ACCOUNT) == []
+
+    await mail_server.await_messages(bob, 1)
+    assert await count(mail_server, bob) == 1
+    assert await count(mail_server, alice, "Sent") == 1
