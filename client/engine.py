@@ -18,14 +18,13 @@ import contextlib
 import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kittiwake.client.accounts.config import AccountsFile
 from kittiwake.client.accounts.ids import is_valid_account_id, slugify
 from kittiwake.client.accounts.model import Account, IncomingProtocol
 from kittiwake.client.accounts.secrets import KeyringStore, PasswordResolver, ServerRole
 from kittiwake.client.events import Event, OnlineStateChanged
-from kittiwake.client.mime.display import DisplayMessage
-from kittiwake.client.mime.parse import parse_message
 from kittiwake.client.net.errors import CommandFailed, ConfigError, KittiwakeError
 from kittiwake.client.paths import Paths
 from kittiwake.client.store.model import Folder, MessageSummary, Page, PageCursor, SortKey
@@ -33,12 +32,17 @@ from kittiwake.client.store.store import Store
 from kittiwake.client.sync.account_sync import AccountResult, AccountSync
 from kittiwake.client.sync.folder_sync import BodyPolicy
 
+if TYPE_CHECKING:
+    from kittiwake.client.mime.display import DisplayMessage
+
 CACHE_FILE = "cache.sqlite3"
 Listener = Callable[[Event], None]
 
 
 def extract_text(raw: bytes) -> str:
     """The body text the full-text index holds (the reader's own text, so search agrees)."""
+    from kittiwake.client.mime.parse import parse_message  # lazily: sync never needs it
+
     return parse_message(raw).text
 
 
@@ -144,6 +148,8 @@ class Engine:
         return self.store.bodies.get(message_id)
 
     def parsed_message(self, message_id: int) -> DisplayMessage | None:
+        from kittiwake.client.mime.parse import parse_message
+
         raw = self.raw_message(message_id)
         return None if raw is None else parse_message(raw)
 

@@ -11,11 +11,13 @@ import argparse
 import datetime
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kittiwake.client.commands.base import Command, Context
-from kittiwake.client.engine import Engine
 from kittiwake.client.store.model import MessageSummary, PageCursor
+
+if TYPE_CHECKING:
+    from kittiwake.client.engine import Engine
 
 PAGE = 1000
 
@@ -76,6 +78,8 @@ def all_messages(engine: Engine, folder_id: int) -> Iterator[MessageSummary]:
 
 
 def run(args: argparse.Namespace, context: Context) -> int:
+    from kittiwake.client.engine import Engine  # lazily: `--help` stays fast
+
     with Engine.open(paths=context.paths, secrets=context.secrets) as engine:
         folder = engine.folder(args.name, args.folder)
         messages = all_messages(engine, folder.id)

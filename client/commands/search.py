@@ -12,7 +12,6 @@ import json
 
 from kittiwake.client.commands.base import Command, Context
 from kittiwake.client.commands.list import as_json, as_line
-from kittiwake.client.engine import Engine
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +21,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, context: Context) -> int:
+    from kittiwake.client.engine import Engine  # lazily: `--help` stays fast
+
     with Engine.open(paths=context.paths, secrets=context.secrets) as engine:
         # A query it cannot read raises SearchSyntaxError (a KittiwakeError with examples).
         hits = engine.search(args.query, limit=max(1, args.limit))

@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from kittiwake.client.commands.base import Command, Context
-from kittiwake.client.engine import Engine
-from kittiwake.client.mime.parse import display_json
 from kittiwake.client.net.errors import CommandFailed, ConfigError
 
 MAX_FILE = 256 << 20  # a "message" larger than this is not one we should read into memory
@@ -41,6 +39,8 @@ def _from_file(path_text: str) -> bytes:
 
 
 def _from_cache(args: argparse.Namespace, context: Context) -> bytes:
+    from kittiwake.client.engine import Engine  # lazily: `--help` stays fast
+
     with Engine.open(paths=context.paths, secrets=context.secrets) as engine:
         folder = engine.folder(args.name, args.folder)
         summary = engine.message_by_uid(folder.id, args.uid)
@@ -115,6 +115,8 @@ def run(args: argparse.Namespace, context: Context) -> int:
         else:
             context.stdout.write(raw.decode("utf-8", "replace"))
         return 0
+    from kittiwake.client.mime.parse import display_json
+
     model = display_json(raw)
     if args.json:
         context.say(json.dumps(model, ensure_ascii=False, indent=1))

@@ -12,7 +12,6 @@ import asyncio
 from typing import TextIO
 
 from kittiwake.client.commands.base import Command, Context
-from kittiwake.client.engine import Engine
 from kittiwake.client.events import Event, SyncProgress
 from kittiwake.client.net.errors import ConfigError, KittiwakeError
 
@@ -56,6 +55,8 @@ def run(args: argparse.Namespace, context: Context) -> int:
         raise ConfigError(
             "--folder needs an account NAME.", "e.g. kittiwake sync work --folder INBOX"
         )
+    from kittiwake.client.engine import Engine  # lazily: `--help` stays fast
+
     with Engine.open(paths=context.paths, secrets=context.secrets) as engine:
         if args.name is None and not engine.accounts():
             raise ConfigError(

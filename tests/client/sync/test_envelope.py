@@ -72,3 +72,29 @@ def test_split_headers_first_wins_and_folds() -> None:
     fields = split_headers(b"Subject: a\r\n b\r\nSubject: second\r\nX: \xff\r\n")
     assert fields["subject"] == "a b"
     assert header_block(b"A: 1\r\n\r\nbody") == b"A: 1\r\n"
+
+
+def test_plain_fast_path_agrees_with_the_mime_parser() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from kittiwake.client.mime.addrlist import parse_address_list
+    from kittiwake.client.sync.envelope import _plain_addresses
+
+    atom = st.text(alphabet="abcXYZ09.-_ ", min_size=0, max_size=8)
+    addr = st.builds(lambda a, b: f"{a.strip() or 'x'}@{b.strip() or 'y'}.test", atom, atom)
+    one = st.one_of(addr, st.builds(lambda n, a: f"{n} <{a}>", atom, addr))
+    value = st.lists(one, min_size=1, max_size=4).map(", ".join)
+
+    @settings(max_examples=300, deadline=None)
+    @given(value)
+    def agree(text: str) -> None:
+        fast = _plain_addresses(text)
+        if fast is None:
+            return
+        slow = [(m.name, m.address) for m in parse_address_list(text)[0]]
+        assert [(a.name, a.address) for a in fast] == slow
+
+    agree()
+    assert _plain_addresses('"Doe, J" <j@x.test>') is None  # quotes: the full parser
+    assert _plain_addresses("=?utf-8?q?J=C3=B6rg?= <j@x.test>") is None
