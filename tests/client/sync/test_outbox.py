@@ -298,6 +298,28 @@ async def test_a_crash_after_the_250_before_the_commit_is_not_resent_when_sent_h
     assert await count(mail_server, bob) == 1
 
 
+async def test_a_crash_after_the_250_without_any_copy_in_sent_is_the_one_duplicate_window(
+    mail_server: MailServer, store: Store, db_path: Path
+) -> None:
+    """Documents the irreducible window: the 250 arrived, the process died before its commit,
+    and nothing on the server says the message went. Resending (a duplicate) beats losing it."""
+    alice, bob = mail_server.new_user("alice"), mail_server.new_user("bob")
+    item_id = outbox.enqueue(store, ACCOUNT, message(alice, bob.address))
+    sender = OutboxSender(
+        store, link(mail_server, alice), checkpoint=crash_at(Checkpoint.AFTER_ACCEPT)
+    )
+    with pytest.raises(Crash):
+        await sender.run()
+
+    store = await restart(db_path, store)
+    try:
+        assert (await OutboxSender(store, link(mail_server, alice)).run()).sent == [item_id]
+    finally:
+        store.close()
+    await mail_server.await_messages(bob, 2)
+    assert await count(mail_server, alice, "Sent") == 1
+
+
 async def test_a_crash_after_the_commit_files_the_copy_in_sent_once_on_replay(
     mail_server: MailServer, store: Store, db_path: Path
 ) -> None:
