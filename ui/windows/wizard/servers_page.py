@@ -133,8 +133,13 @@ class ServersPage(QWizardPage):
 
     def set_busy(self, busy: bool) -> None:
         self.busy = busy
-        self.check_button.setEnabled(not busy)
+        self._update_check_button()
         self.completeChanged.emit()
+
+    def _update_check_button(self) -> None:
+        self.check_button.setEnabled(
+            not self.busy and self.incoming.filled() and self.outgoing.filled()
+        )
 
     def show_checking(self) -> None:
         self.certificate.hide()
@@ -185,6 +190,7 @@ class ServersPage(QWizardPage):
         return self.incoming if role == "incoming" else self.outgoing
 
     def _edited(self) -> None:
+        self._update_check_button()
         if self.verified:
             self.verified = False
             self.summary.setText(self.tr("The settings changed: check them again."))

@@ -21,6 +21,7 @@ from kittiwake.client.autoconfig.discover import Discovery, DiscoveryResult
 from kittiwake.client.autoconfig.guess import Guesser
 from kittiwake.client.autoconfig.probe import NetworkProber
 from kittiwake.client.autoconfig.verify import AccountCheck, verify_account
+from kittiwake.client.logs import register_secret
 from kittiwake.client.net.credentials import Credentials
 from kittiwake.client.net.errors import KittiwakeError, SecretStoreUnavailable
 from kittiwake.ui import bridge
@@ -150,6 +151,9 @@ class AccountWizard(QWizard):
         try:
             incoming = self._server_config(page.incoming)
             outgoing = self._server_config(page.outgoing)
+            # From here on no log line may show it, whatever a transcript would contain.
+            for server in (incoming, outgoing):
+                register_secret(password, username=server.username)
             check = await verify_account(
                 page.incoming.chosen_protocol,
                 incoming.endpoint(connect_timeout=timeout),
