@@ -12,9 +12,14 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
+from kittiwake.ui.single_instance import default_instance
+from kittiwake.ui.windows.about import app_icon
 from kittiwake.ui.windows.main_window import MainWindow
 
 APP_ID = "org.kittiwake.Kittiwake"
+# Set to 1 by the bundle smoke test (tests/packaging): quit right after the window is shown.
+SMOKE_TEST_ENV = "KITTIWAKE_SMOKE_TEST"
+READY_LINE = "kittiwake: main window shown"
 
 
 def _prepare_environment() -> None:
@@ -39,10 +44,19 @@ def create_application(argv: list[str]) -> QApplication:
     return app
 
 
+def _bring_forward(window: MainWindow) -> None:
+    window.showNormal()
+    window.raise_()
+    window.activateWindow()
+
+
 async def run_until_closed(window: MainWindow) -> None:
     closed = asyncio.Event()
     window.sig_closed.connect(closed.set)
     window.show()
+    if os.environ.get(SMOKE_TEST_ENV) == "1":
+        print(READY_LINE, flush=True)
+        window.close()
     await closed.wait()
 
 
@@ -51,9 +65,19 @@ def main(argv: list[str]) -> int:
 
     _prepare_environment()
     app = create_application(argv)
+    instance = default_instance()
+    if not instance.claim():
+        # Kittiwake already runs on this home: it gets our arguments (a mailto: URL, a message
+        # file), rather than a second engine opening the same cache.
+        return 0 if instance.hand_over(argv) else 1
+    app.setWindowIcon(app_icon())
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     window = MainWindow()
+    # Later launches' arguments arrive here (sig_arguments_received: list[str]); a plain second
+    # launch brings the window forward.
+    instance.sig_arguments_received.connect(lambda _args: _bring_forward(window))
     with loop:
         loop.run_until_complete(run_until_closed(window))
+    instance.close()
     return 0

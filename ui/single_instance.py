@@ -140,8 +140,7 @@ class SingleInstance(QObject):
             self._server.close()
             self._server = None
         for socket in list(self._buffers):
-            socket.abort()
-        self._buffers.clear()
+            self._drop(socket)
         if self._lock.isLocked():
             self._lock.unlock()
 
@@ -149,10 +148,24 @@ class SingleInstance(QObject):
         assert self._server is not None
         while (socket := self._server.nextPendingConnection()) is not None:
             self._buffers[socket] = b""
-            socket.readyRead.connect(lambda s=socket: self._read(s))
-            socket.disconnected.connect(lambda s=socket: self._finish(s))
+            # Bound methods and sender(), not lambdas holding the socket: a closure would keep
+            # a Python wrapper alive past the socket's deleteLater (a crash at exit).
+            socket.readyRead.connect(self._on_ready_read)
+            socket.disconnected.connect(self._on_disconnected)
             # Data may have arrived with the connection, before readyRead was connected.
             self._read(socket)
+
+    def _on_ready_read(self) -> None:
+        socket = self.sender()
+        if isinstance(socket, QLocalSocket):
+            self._read(socket)
+
+    def _on_disconnected(self) -> None:
+        socket = self.sender()
+        if isinstance(socket, QLocalSocket):
+            # A short message and the hang-up can arrive together: read what is left first.
+            self._read(socket)
+            self._drop(socket)
 
     def _read(self, socket: QLocalSocket) -> None:
         if socket not in self._buffers:
@@ -169,14 +182,11 @@ class SingleInstance(QObject):
         self._drop(socket)
         self.sig_arguments_received.emit(args)
 
-    def _finish(self, socket: QLocalSocket) -> None:
-        # A short message and the hang-up can arrive together: read what is left first.
-        self._read(socket)
-        self._drop(socket)
-
     def _drop(self, socket: QLocalSocket) -> None:
         if self._buffers.pop(socket, None) is not None:
-            socket.disconnectFromServer()
+            socket.readyRead.disconnect(self._on_ready_read)
+            socket.disconnected.disconnect(self._on_disconnected)
+            socket.abort()
             socket.deleteLater()
 
 

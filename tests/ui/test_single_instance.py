@@ -116,3 +116,21 @@ def test_absolute_arguments_leaves_urls_and_unknown_words(tmp_path: Path) -> Non
         str(tmp_path / "m.eml"),
         "nope.eml",
     ]
+
+
+def test_a_second_kittiwake_hands_over_and_exits(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kittiwake.client.paths import HOME_ENV
+    from kittiwake.ui import app
+
+    monkeypatch.setenv(HOME_ENV, str(tmp_path))
+    running = SingleInstance(instance_name(Paths.under_home(tmp_path)))
+    assert running.claim()
+    try:
+        url = "mailto:someone@example.org?subject=Hi"
+        with qtbot.waitSignal(running.sig_arguments_received, timeout=5000) as blocker:
+            assert app.main([url]) == 0  # returns at once: no window, no loop
+        assert blocker.args == [[url]]
+    finally:
+        running.close()
