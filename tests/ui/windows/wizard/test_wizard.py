@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from kittiwake.client.autoconfig.discover import DiscoveryResult
 from kittiwake.client.net.endpoint import Security
 from kittiwake.ui.windows.wizard import AccountWizard, WizardServices
 from tests.client.accounts.fakes import BrokenKeyring, MemoryKeyring, keyring_backend
+from tests.client.test_no_secrets_on_disk import assert_no_secret_leaked
 from tests.servers.fixtures import MailServer
 from tests.servers.ispdb import IspdbServer
 from tests.ui.windows.wizard.harness import WizardHarness, provider_document, services_for
@@ -75,7 +77,9 @@ def test_happy_path_discovers_verifies_and_saves(
     ispdb: IspdbServer,
     mail_server: MailServer,
     memory_keyring: MemoryKeyring,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     alice = mail_server.alice
     ispdb.extra["/autoconfig.example.test/mail/config-v1.1.xml"] = provider_document(
         mail_server, alice.name
@@ -120,8 +124,29 @@ def test_happy_path_discovers_verifies_and_saves(
     assert account.password_source.storage is PasswordStorage.KEYRING
     key = ("kittiwake", f"{account_id}/{ServerRole.INCOMING.value}")
     assert memory_keyring.entries[key] == alice.password
-    assert alice.password not in services.accounts.path.read_text()
     assert wizard.result() == AccountWizard.DialogCode.Accepted
+    # Not in the accounts file, nor anywhere under the home, nor in any log record.
+    assert_no_secret_leaked(tmp_path, alice.name, alice.password, caplog.records)
+
+
+def test_an_ispdb_answer_fills_the_servers_page_with_its_source(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, tmp_path: Path, ispdb: IspdbServer
+) -> None:
+    h = make(qtbot, loop, services_for(tmp_path, ispdb, ca_file=None))
+    page = h.wizard.servers_page
+
+    async def scenario() -> None:
+        h.fill_page_one("Jane", "jane.doe@web.de", "pw")
+        await h.to_servers_page()
+
+    h.run(scenario())
+    assert "the Thunderbird ISP database" in page.origin.text()
+    assert "/v1.1/web.de" in page.origin.text()
+    assert (page.incoming.host.text(), page.incoming.port.value()) == ("imap.web.de", 993)
+    assert page.incoming.username.text() == "jane.doe"  # %EMAILLOCALPART% filled in
+    assert page.outgoing.host.text() == "smtp.web.de"
+    assert "How the settings were looked up:" in page.log_view.toPlainText()
+    assert page.check_button.isEnabled() and not page.isComplete()  # not verified yet
 
 
 def test_wrong_password_names_the_login_step(
