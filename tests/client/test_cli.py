@@ -56,7 +56,8 @@ def test_every_registered_command_is_in_the_parser() -> None:
     for command in COMMANDS:
         assert command.name in help_text
         assert cli.wants_cli([command.name])
-    assert cli.command_names() == {"accounts"}
+    assert cli.command_names() == {command.name for command in COMMANDS}
+    assert {"accounts", "sync", "list", "show", "send", "outbox", "search"} <= cli.command_names()
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
