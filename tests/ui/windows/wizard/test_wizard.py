@@ -4,7 +4,6 @@ in-memory keyring."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import socket
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from pathlib import Path
 import keyring.errors
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from kittiwake.client.accounts.config import AccountsFile
@@ -45,22 +44,8 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 
 
 @pytest.fixture
-def loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
-    # The wizard closing must not quit the application (and with it the loop).
-    qapp.setQuitOnLastWindowClosed(False)
-    event_loop = qasync.QEventLoop(qapp, already_running=False)
-    asyncio.set_event_loop(event_loop)
-    try:
-        yield event_loop
-    finally:
-        asyncio.set_event_loop(None)
-        event_loop.close()
-        # The closed loop's QObjects (qasync's timer) sit in reference cycles. Collected by a
-        # GC pass in some worker thread, their timers could not be unregistered there and a
-        # later timer event would hit freed memory (a segfault seen one run in three): collect
-        # them here, on the GUI thread.
-        del event_loop
-        gc.collect()
+def loop(qasync_loop: asyncio.AbstractEventLoop) -> asyncio.AbstractEventLoop:
+    return qasync_loop
 
 
 def make(qtbot: QtBot, loop: asyncio.AbstractEventLoop, services: WizardServices) -> WizardHarness:
