@@ -24,16 +24,31 @@ from kittiwake.client.accounts.config import AccountsFile
 from kittiwake.client.accounts.ids import is_valid_account_id, slugify
 from kittiwake.client.accounts.model import Account, IncomingProtocol
 from kittiwake.client.accounts.secrets import KeyringStore, PasswordResolver, ServerRole
-from kittiwake.client.events import Event, OnlineStateChanged
+from kittiwake.client.events import (
+    Event,
+    FlagsChanged,
+    FolderListChanged,
+    MessagesRemoved,
+    OnlineStateChanged,
+)
 from kittiwake.client.net.errors import CommandFailed, ConfigError, KittiwakeError
 from kittiwake.client.paths import Paths
-from kittiwake.client.store.model import Folder, MessageSummary, Page, PageCursor, SortKey
+from kittiwake.client.store.model import (
+    Flag,
+    Folder,
+    MessageSummary,
+    Page,
+    PageCursor,
+    Role,
+    SortKey,
+)
 from kittiwake.client.store.store import Store
 from kittiwake.client.sync.account_sync import AccountResult, AccountSync
 from kittiwake.client.sync.folder_sync import BodyPolicy
 
 if TYPE_CHECKING:
     from kittiwake.client.mime.display import DisplayMessage
+    from kittiwake.client.sync.operations import LocalOps
 
 CACHE_FILE = "cache.sqlite3"
 Listener = Callable[[Event], None]
@@ -244,6 +259,199 @@ class Engine:
             self._online[event.account] = event.online
         for listener in list(self._listeners):
             listener(event)
+
+    # --- the main window's needs: random-access pages, counts, local-first operations --------
+    # Added by the GUI (main window). Each delegates to client/store or client/sync/operations;
+    # local changes emit the same events a sync would, so every view updates at once.
+
+    def folder_by_id(self, folder_id: int) -> Folder | None:
+        return self.store.folders.get(folder_id)
+
+    def messages_at(
+        self,
+        folder_id: int,
+        offset: int,
+        *,
+        sort: SortKey = SortKey.DATE,
+        descending: bool = True,
+        limit: int = 100,
+    ) -> list[MessageSummary]:
+        """Rows `offset`.. of a folder's list (a view that jumps when the scroll bar is dragged)."""
+        return self.store.messages.page_at(
+            folder_id, offset, sort=sort, descending=descending, limit=limit
+        )
+
+    def search_page(
+        self,
+        query: str,
+        *,
+        folder_id: int | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[MessageSummary]:
+        """A window of a search's results, newest first (no index catch-up: see index_pending)."""
+        return self.store.search(query, folder_id=folder_id, offset=offset, limit=limit)
+
+    def search_count(self, query: str, *, folder_id: int | None = None) -> int:
+        return self.store.count(query, folder_id=folder_id)
+
+    def keyword_messages(
+        self, folder_id: int | None, keyword: str, *, offset: int = 0, limit: int = 100
+    ) -> tuple[int, list[MessageSummary]]:
+        """(count, a window) of the messages carrying an IMAP keyword (a tag), newest first."""
+        from kittiwake.client.store.messages import SUMMARY_COLUMNS, summary
+
+        where = "(' ' || keywords || ' ') LIKE ?" + (
+            "" if folder_id is None else " AND folder_id = ?"
+        )
+        params: list[object] = [f"% {keyword} %"]
+        if folder_id is not None:
+            params.append(folder_id)
+        conn = self.store.db.conn
+        (count,) = conn.execute(f"SELECT count(*) FROM messages WHERE {where}", params).fetchone()
+        rows = conn.execute(
+            f"SELECT {SUMMARY_COLUMNS} FROM messages WHERE {where} "
+            "ORDER BY date DESC, id DESC LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        ).fetchall()
+        return int(count), [summary(r) for r in rows]
+
+    def outbox_count(self) -> int:
+        from kittiwake.client.store.queue import OutboxState
+
+        return sum(1 for item in self.store.outbox.list() if item.state != OutboxState.SENT)
+
+    def _local_ops(self, account: str) -> LocalOps:
+        from kittiwake.client.sync.operations import LocalOps
+
+        remote = self.account(account).incoming_protocol is IncomingProtocol.IMAP
+        return LocalOps(self.store, account, remote=remote)
+
+    def _by_account(self, message_ids: Sequence[int]) -> dict[str, list[MessageSummary]]:
+        groups: dict[str, list[MessageSummary]] = {}
+        folders: dict[int, Folder | None] = {}
+        for row in self.store.messages.get_many(list(message_ids)):
+            if row.folder_id not in folders:
+                folders[row.folder_id] = self.store.folders.get(row.folder_id)
+            folder = folders[row.folder_id]
+            if folder is not None:
+                groups.setdefault(folder.account, []).append(row)
+        return groups
+
+    def _emit_each_folder(
+        self,
+        account: str,
+        rows: Sequence[MessageSummary],
+        kind: type[FlagsChanged] | type[MessagesRemoved],
+    ) -> None:
+        by_folder: dict[int, list[int]] = {}
+        for row in rows:
+            by_folder.setdefault(row.folder_id, []).append(row.uid)
+        for folder_id, uids in by_folder.items():
+            self._emit(kind(account, folder_id, tuple(uids)))
+
+    def mark(
+        self, message_ids: Sequence[int], *, add: Flag = Flag.NONE, remove: Flag = Flag.NONE
+    ) -> None:
+        """Mark read/unread, flag/unflag: in the cache at once, queued for the server."""
+        for account, rows in self._by_account(message_ids).items():
+            self._local_ops(account).mark([r.id for r in rows], add=add, remove=remove)
+            self._emit_each_folder(account, rows, FlagsChanged)
+
+    def set_keywords(
+        self, message_ids: Sequence[int], *, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> None:
+        """Tags and $Junk/$NotJunk as IMAP keywords: cache first, then a queued STORE."""
+        from kittiwake.client.sync.operations import Kind
+
+        for account, rows in self._by_account(message_ids).items():
+            remote = self.account(account).incoming_protocol is IncomingProtocol.IMAP
+            with self.store.transaction(durable=True) as conn:
+                for row in rows:
+                    words = (set(row.keywords) | set(add)) - set(remove)
+                    conn.execute(
+                        "UPDATE messages SET keywords = ? WHERE id = ?",
+                        (" ".join(sorted(words)), row.id),
+                    )
+                for folder_id in {r.folder_id for r in rows}:
+                    folder = self.store.folders.get(folder_id)
+                    mine = [r for r in rows if r.folder_id == folder_id]
+                    if remote and folder is not None:
+                        self.store.ops.add(
+                            account,
+                            Kind.STORE,
+                            {
+                                "folder": folder.name,
+                                "uidvalidity": folder.uidvalidity,
+                                "uids": [r.uid for r in mine],
+                                "add": list(add),
+                                "remove": list(remove),
+                                "before": {str(r.uid): int(r.flags) for r in mine},
+                            },
+                        )
+            self._emit_each_folder(account, rows, FlagsChanged)
+
+    def move(self, message_ids: Sequence[int], destination_id: int) -> None:
+        """Move to another folder of the same account (others are skipped)."""
+        destination = self.store.folders.get(destination_id)
+        if destination is None:
+            return
+        for account, rows in self._by_account(message_ids).items():
+            rows = [r for r in rows if r.folder_id != destination_id]
+            if account != destination.account or not rows:
+                continue
+            self._local_ops(account).move([r.id for r in rows], destination_id)
+            self._emit_each_folder(account, rows, MessagesRemoved)
+            self._emit(FolderListChanged(account))
+
+    def delete(self, message_ids: Sequence[int]) -> None:
+        """To the account's Trash (for good when already there, or with no Trash)."""
+        for account, rows in self._by_account(message_ids).items():
+            self._local_ops(account).delete([r.id for r in rows])
+            self._emit_each_folder(account, rows, MessagesRemoved)
+            self._emit(FolderListChanged(account))
+
+    def move_to_role(self, message_ids: Sequence[int], role: Role) -> bool:
+        """Archive / Junk / Inbox: False when an account has no folder with that role."""
+        done = True
+        for account, rows in self._by_account(message_ids).items():
+            target = self.store.folders.by_role(account, role)
+            if target is None:
+                done = False
+                continue
+            self.move([r.id for r in rows], target.id)
+        return done
+
+    def mark_junk(self, message_ids: Sequence[int], junk: bool = True) -> bool:
+        """Junk: $Junk and into Junk. Not junk: $NotJunk and back to the Inbox."""
+        ids = list(message_ids)
+        if junk:
+            self.set_keywords(ids, add=("$Junk",), remove=("$NotJunk",))
+            return self.move_to_role(ids, Role.JUNK)
+        self.set_keywords(ids, add=("$NotJunk",), remove=("$Junk",))
+        return self.move_to_role(ids, Role.INBOX)
+
+    async def replay(self, account: str | None = None) -> None:
+        """Send the queued operations of one account (or all IMAP accounts) to the server.
+        A network failure leaves them queued; a refusal rolls them back (operations.py)."""
+        from kittiwake.client.imap.client import ImapClient
+        from kittiwake.client.sync.operations import Replayer
+
+        chosen = [self.account(account)] if account is not None else self.accounts()
+        for item in chosen:
+            if item.incoming_protocol is not IncomingProtocol.IMAP:
+                continue
+            if not self.store.ops.list(item.id):
+                continue
+            credentials = self.resolver.credentials(item, ServerRole.INCOMING)
+            imap = await ImapClient.connect(item.incoming.endpoint(), credentials)
+            try:
+                report = await Replayer(self.store, item.id).run(imap)
+            finally:
+                with contextlib.suppress(KittiwakeError, OSError):
+                    await imap.logout()
+            if report.failed or report.done:
+                self._emit(FolderListChanged(item.id))
 
 
 def cache_path(paths: Paths) -> Path:
