@@ -47,8 +47,11 @@ from kittiwake.client.sync.account_sync import AccountResult, AccountSync
 from kittiwake.client.sync.folder_sync import BodyPolicy
 
 if TYPE_CHECKING:
+    from kittiwake.client.mime.addresses import Address
+    from kittiwake.client.mime.compose import Draft
     from kittiwake.client.mime.display import DisplayMessage
     from kittiwake.client.sync.operations import LocalOps
+    from kittiwake.client.sync.outbox import SendReport
 
 CACHE_FILE = "cache.sqlite3"
 Listener = Callable[[Event], None]
@@ -452,6 +455,109 @@ class Engine:
                     await imap.logout()
             if report.failed or report.done:
                 self._emit(FolderListChanged(item.id))
+
+    # --- composer and settings -------------------------------------------------------------
+
+    def known_addresses(self, limit: int = 2000) -> list[Address]:
+        """Addresses seen in the cache (senders and recipients of the newest `limit`
+        messages), each once with the name last seen: the composer's autocomplete."""
+        from kittiwake.client.mime.addresses import (
+            Address,
+            fold_inherited,
+            is_valid_address,
+            parse_address_list,
+        )
+
+        rows = self.store.db.conn.execute(
+            "SELECT from_name, from_addr, to_addrs, cc_addrs FROM messages "
+            "ORDER BY date DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        seen: dict[str, Address] = {}
+        for name, addr, to, cc in rows:
+            found = parse_address_list(f"{to}, {cc}")
+            with contextlib.suppress(ValueError):  # a stored line break: skip that sender
+                found.insert(0, Address(fold_inherited(addr), fold_inherited(name)))
+            for item in found:
+                if is_valid_address(item.addr_spec):
+                    seen.setdefault(item.key(), item)
+        return list(seen.values())
+
+    def save_draft(self, account: str, draft: Draft) -> str:
+        """Keep this version of a draft locally at once; its upload to the server's Drafts
+        waits in the operation queue (`replay`). Returns the draft's Message-ID."""
+        from kittiwake.client.mime.compose import build_message, needs_smtputf8
+        from kittiwake.client.sync import drafts
+
+        raw = build_message(draft, smtputf8=needs_smtputf8(draft), include_bcc=True)
+        return drafts.save(self.store, self.account(account).id, raw)
+
+    def draft_message(self, account: str, message_id: str) -> bytes | None:
+        """The latest saved version of a draft (offline), or None."""
+        from kittiwake.client.sync import drafts
+
+        found = drafts.get(self.store, self.account(account).id, message_id)
+        return None if found is None else found.raw
+
+    def discard_draft(self, account: str, message_id: str) -> None:
+        from kittiwake.client.sync import drafts
+
+        account_id = self.account(account).id
+        if drafts.get(self.store, account_id, message_id) is not None:
+            drafts.discard(self.store, account_id, message_id)
+
+    def queue_draft(self, account: str, draft: Draft) -> int:
+        """Send, from the user's side: the message goes to the outbox in one durable
+        transaction (works offline) and its saved draft is dropped. Returns the outbox id."""
+        from kittiwake.client.mime.compose import build_message, needs_smtputf8
+        from kittiwake.client.sync import outbox
+
+        account_id = self.account(account).id
+        raw = build_message(draft, smtputf8=needs_smtputf8(draft))
+        item_id = outbox.enqueue(self.store, account_id, raw, address=draft.identity.address)
+        if draft.message_id:
+            self.discard_draft(account_id, draft.message_id)
+        return item_id
+
+    async def send_outbox(self, account: str, *, now: bool = True) -> SendReport:
+        """Send the account's queued messages (`now`: also those waiting for a retry)."""
+        from kittiwake.client.store.queue import OutboxState
+        from kittiwake.client.sync import outbox
+        from kittiwake.client.sync.outbox import AccountLink, OutboxSender
+
+        chosen = self.account(account)
+        if now:
+            for item in self.store.outbox.list(chosen.id):
+                if item.state is OutboxState.QUEUED:
+                    outbox.retry(self.store, item.id)
+        link = AccountLink.for_account(chosen, self.resolver)
+        sender = OutboxSender(self.store, link, lock_path=self.paths.data_dir / "outbox.lock")
+        return await sender.run()
+
+    def update_account(self, account: Account) -> None:
+        """Save edited servers or identities of an existing account (same id)."""
+        AccountsFile(self.paths.accounts_file).replace(account)
+        self._emit(FolderListChanged(account.id))
+
+    def remove_account(self, account: str) -> bool:
+        """Forget an account: its passwords first (an orphan secret is worse than an account
+        whose password must be typed again), then its config entry, then everything cached
+        for it. False when the keyring could not be reached to delete its passwords."""
+        from kittiwake.client.accounts.model import PasswordStorage
+        from kittiwake.client.net.errors import SecretStoreUnavailable
+
+        chosen = self.account(account)
+        secrets_gone = True
+        try:
+            self.resolver.store.delete_account(chosen.id)
+        except SecretStoreUnavailable:
+            secrets_gone = chosen.password_source.storage is not PasswordStorage.KEYRING
+        self.resolver.session.forget(chosen.id)
+        AccountsFile(self.paths.accounts_file).remove(chosen.id)
+        self.store.folders.remove_account(chosen.id)  # cascades: folders, messages, queues
+        self._online.pop(chosen.id, None)
+        self._emit(FolderListChanged(chosen.id))
+        return secrets_gone
 
 
 def cache_path(paths: Paths) -> Path:
