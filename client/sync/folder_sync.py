@@ -47,8 +47,10 @@ from kittiwake.client.sync.operations import pending_uids
 FIRST_BATCH = 50  # the newest messages, so the list shows something after one round trip
 HEADER_BATCH = 1000
 CHUNK = 5000  # UIDs per FETCH FLAGS in the fallback (bounded response, bounded memory)
-BODY_BATCH = 200  # messages per body FETCH
-BODY_BATCH_BYTES = 16 << 20  # ... and at most this much per transaction
+BODY_FETCH = 1000  # messages per body FETCH (newest chunk first) ...
+BODY_FETCH_BYTES = 128 << 20  # ... or about this many bytes
+BODY_BATCH = 200  # bodies per transaction, stored while the FETCH streams ...
+BODY_BATCH_BYTES = 16 << 20  # ... or this many bytes held in memory at most
 
 Emit = Callable[[Event], None]
 
@@ -261,27 +263,45 @@ class FolderSync:
     # --- bodies ------------------------------------------------------------------------------
 
     async def _fetch_bodies(self, result: FolderResult) -> None:
+        """Bodies newest first: one FETCH per BODY_FETCH messages, stored every BODY_BATCH
+        messages (or BODY_BATCH_BYTES) from the per-message callback while the FETCH still
+        streams, so Dovecot keeps sending into the socket buffers while we write to SQLite
+        instead of idling for a round trip per transaction."""
         wanted = cache_ops.uids_needing_body(self.store, self.folder.id, self.policy.since())
         if not wanted:
             return
         sizes = cache_ops.sizes_by_uid(self.store, self.folder.id)
         done = 0
         self._progress(Phase.BODIES, 0, len(wanted))
-        for batch in _body_batches(wanted, sizes):
-            pending: list[tuple[int, bytes]] = []
+        pending: list[tuple[int, bytes]] = []
+        weight = 0
 
-            def take(item: FetchItem, pending: list[tuple[int, bytes]] = pending) -> None:
-                raw = item.section("")
-                if item.uid is not None and raw is not None:
-                    pending.append((item.uid, raw))
-
-            await self.client.uid_fetch(format_uids(batch), ["UID", "BODY.PEEK[]"], on_message=take)
-            stored = self.store.bodies.put(self.folder.id, pending) if pending else 0
+        def flush() -> None:
+            nonlocal done, weight
+            if not pending:
+                return
+            stored = self.store.bodies.put(self.folder.id, pending)
             result.bodies += stored
-            done += len(batch)
+            done += len(pending)
+            pending.clear()
+            weight = 0
             if stored:
                 self.emit(BodiesStored(self.account, self.folder.id, stored))
             self._progress(Phase.BODIES, done, len(wanted))
+
+        def take(item: FetchItem) -> None:
+            nonlocal weight
+            raw = item.section("")
+            if item.uid is None or raw is None:
+                return
+            pending.append((item.uid, raw))
+            weight += len(raw)
+            if len(pending) >= BODY_BATCH or weight >= BODY_BATCH_BYTES:
+                flush()
+
+        for chunk in _body_batches(wanted, sizes):
+            await self.client.uid_fetch(format_uids(chunk), ["UID", "BODY.PEEK[]"], on_message=take)
+            flush()
 
 
 def _body_batches(uids: list[int], sizes: dict[int, int]) -> list[list[int]]:
@@ -290,7 +310,7 @@ def _body_batches(uids: list[int], sizes: dict[int, int]) -> list[list[int]]:
     weight = 0
     for uid in uids:
         size = sizes.get(uid, 0)
-        if current and (len(current) >= BODY_BATCH or weight + size > BODY_BATCH_BYTES):
+        if current and (len(current) >= BODY_FETCH or weight + size > BODY_FETCH_BYTES):
             batches.append(current)
             current, weight = [], 0
         current.append(uid)
