@@ -280,7 +280,13 @@ class FolderSync:
             nonlocal done, weight
             if not pending:
                 return
-            stored = self.store.bodies.put(self.folder.id, pending)
+            try:
+                stored = self.store.bodies.put(self.folder.id, pending)
+            except BaseException:
+                # (e.g. disk full) The FETCH fails with this error once the server is done;
+                # until then, hold nothing more in memory.
+                pending.clear()
+                raise
             result.bodies += stored
             done += len(pending)
             pending.clear()
