@@ -1,0 +1,210 @@
+"""The composer without a server: fields, errors, attachments, quoting, signatures, drafts."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from pytestqt.qtbot import QtBot
+
+from kittiwake.client.engine import Engine
+from kittiwake.client.mime.compose import build_message
+from kittiwake.client.mime.reply import ReplyMode, reply
+from kittiwake.ui.windows.composer import ComposerWindow
+from kittiwake.ui.windows.composer.reopen import draft_from_raw
+from tests.ui.windows.composer.conftest import expect, run
+
+ORIGINAL = (
+    b"From: Bob Builder <bob@example.test>\r\nTo: Alice Liddell <alice@example.test>\r\n"
+    b"Subject: Lunch?\r\nMessage-ID: <lunch-1@example.test>\r\n"
+    b"Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n\r\nShall we meet at noon?\r\n"
+)
+
+
+def composer(qtbot: QtBot, engine: Engine, **kwargs: object) -> ComposerWindow:
+    window = ComposerWindow(engine, "work", **kwargs)  # type: ignore[arg-type]
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_a_line_break_in_the_subject_is_refused_next_to_the_field(
+    qtbot: QtBot, offline_engine: Engine
+) -> None:
+    window = composer(qtbot, offline_engine)
+    window.to.setText("bob@example.test")
+    window.subject.setText("Hello\r\nBcc: everyone@example.test")
+    assert window.send() is False
+    error = window.rows["subject"].error
+    assert error.isVisible() and "line break" in error.text()
+    assert error.textFormat() == Qt.TextFormat.PlainText
+    assert not window.undo_bar.isVisible()
+    assert offline_engine.store.outbox.list() == []
+
+
+def test_an_address_that_is_not_one_is_refused_next_to_its_field(
+    qtbot: QtBot, offline_engine: Engine
+) -> None:
+    window = composer(qtbot, offline_engine)
+    window.to.setText("bob@example.test")
+    window.cc.setText("not an address")
+    window.subject.setText("Hi")
+    assert window.send() is False
+    assert window.rows["cc"].error.isVisible()
+    assert not window.rows["to"].error.isVisible()
+    window.cc.setText("")
+    window.to.setText("")
+    assert window.send() is False
+    assert "recipient" in window.rows["to"].error.text()
+    assert offline_engine.store.outbox.list() == []
+
+
+def test_forgotten_attachment_asks_and_no_means_not_sent(
+    qtbot: QtBot, offline_engine: Engine, tmp_path: Path
+) -> None:
+    asked: list[str] = []
+
+    def confirm(_parent: object, _title: str, text: str) -> bool:
+        asked.append(text)
+        return False
+
+    window = composer(qtbot, offline_engine, confirm=confirm)
+    window.to.setText("bob@example.test")
+    window.subject.setText("Report")
+    window.body.setPlainText("Hi Bob,\n\nthe report is attached.\n")
+    assert window.send() is False
+    assert len(asked) == 1 and "attachment" in asked[0]
+    assert not window.undo_bar.isVisible()
+
+    # With something attached, nobody is asked.
+    report = tmp_path / "report.pdf"
+    report.write_bytes(b"%PDF-1.4 report")
+    window.attachments.add_files([str(report)])
+    assert window.send() is True
+    assert len(asked) == 1
+    assert window.undo_bar.isVisible()
+    window.undo_send()
+
+
+def test_a_quoted_attachment_mention_is_not_a_forgotten_attachment(
+    qtbot: QtBot, offline_engine: Engine
+) -> None:
+    window = composer(qtbot, offline_engine, confirm=lambda *_: False)
+    window.to.setText("bob@example.test")
+    window.body.setPlainText("Thanks!\n\n> see the attached file\n")
+    assert window.send() is True
+    window.undo_send()
+
+
+def test_dropping_files_adds_attachments(
+    qtbot: QtBot, offline_engine: Engine, tmp_path: Path
+) -> None:
+    photo, notes = tmp_path / "photo.png", tmp_path / "notes.txt"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    notes.write_text("notes\n")
+    window = composer(qtbot, offline_engine)
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(photo))])
+    drop = QDropEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(drop)
+    assert drop.isAccepted()
+
+    # On the text itself the file becomes an attachment too, not a link in the text.
+    on_text = QMimeData()
+    on_text.setUrls([QUrl.fromLocalFile(str(notes))])
+    assert window.body.canInsertFromMimeData(on_text)
+    window.body.insertFromMimeData(on_text)
+    assert "notes.txt" not in window.body.toPlainText()
+
+    draft = window.current_draft()
+    assert [a.name for a in draft.attachments] == ["photo.png", "notes.txt"]
+    assert window.attachments.isVisible() and window.attachments.count() == 2
+    window.to.setText("bob@example.test")
+    raw = build_message(window.current_draft())
+    assert b'filename="photo.png"' in raw and b"image/png" in raw
+
+
+def test_reply_quotes_the_original_and_the_identity_swaps_the_signature(
+    qtbot: QtBot, offline_engine: Engine
+) -> None:
+    identities = offline_engine.account("work").identities
+    window = composer(qtbot, offline_engine, draft=reply(ORIGINAL, identities, ReplyMode.SENDER))
+    assert window.subject.text() == "Re: Lunch?"
+    assert window.to.text() == "Bob Builder <bob@example.test>"
+    assert not window.rich_action.isChecked()  # a reply starts as plain text
+    text = window.body.toPlainText()
+    assert "> Shall we meet at noon?" in text
+    assert text.rstrip().endswith("-- \nAlice\nWonderland Ltd.")
+
+    window.identity.setCurrentIndex(1)  # Alice (private): signature "A."
+    text = window.body.toPlainText()
+    assert "Wonderland" not in text and text.rstrip().endswith("-- \nA.")
+    assert text.count("-- \n") == 1
+    draft = window.current_draft()
+    assert draft.identity.address == "alice.private@example.test"
+    assert draft.in_reply_to == "<lunch-1@example.test>"
+    assert draft.references == ("<lunch-1@example.test>",)
+
+
+def test_an_edited_signature_is_left_alone(qtbot: QtBot, offline_engine: Engine) -> None:
+    window = composer(qtbot, offline_engine)
+    window.body.setPlainText("Hi\n\n-- \nmy own words\n")
+    window.identity.setCurrentIndex(1)
+    assert window.body.toPlainText().endswith("-- \nmy own words\n")
+
+
+def test_rich_text_gives_html_and_a_plain_alternative(qtbot: QtBot, offline_engine: Engine) -> None:
+    window = composer(qtbot, offline_engine, link=lambda _parent: "https://example.org/")
+    assert window.rich_action.isChecked()  # a new message starts formatted
+    window.body.setPlainText("")
+    window.bold_action.setChecked(True)
+    window.body.insertPlainText("Important")
+    window.bold_action.setChecked(False)
+    window.body.insertPlainText("\nfirst")
+    window.list_action.trigger()
+    window.body.insertPlainText("\nsecond\n")
+    window.link_action.trigger()
+    draft = window.current_draft(strict=False)
+    assert draft.html is not None
+    assert "font-weight" in draft.html and 'href="https://example.org/"' in draft.html
+    assert "* first\n* second" in draft.text
+
+    window.rich_action.setChecked(False)
+    plain = window.current_draft(strict=False)
+    assert plain.html is None and "* first" in plain.text
+    assert not window.bold_action.isEnabled()
+
+
+def test_autosave_keeps_the_draft_locally_and_it_reopens(
+    qtbot: QtBot, offline_engine: Engine, qasync_loop: asyncio.AbstractEventLoop
+) -> None:
+    window = composer(qtbot, offline_engine, autosave_ms=10)
+    saved = expect(qasync_loop, window.sig_draft_saved)
+    window.to.setText("Bob <bob@example.test>, half-typed@")
+    window.bcc.setText("boss@example.test")
+    window.subject.setText("Plans")
+    window.body.setPlainText("A first version.\n")
+    message_id = run(qasync_loop, asyncio.wait_for(saved, 10))
+    assert message_id == window.current_draft(strict=False).message_id
+
+    raw = offline_engine.draft_message("work", message_id)
+    assert raw is not None
+    window.close()  # nothing changed since: no second version is needed
+    draft = draft_from_raw(raw, offline_engine.account("work").identities)
+    again = composer(qtbot, offline_engine, draft=draft)
+    assert again.subject.text() == "Plans"
+    assert again.to.text() == "Bob <bob@example.test>"  # the half-typed entry is not kept
+    assert again.bcc.text() == "boss@example.test"
+    assert "A first version." in again.body.toPlainText()
+    assert again.current_draft(strict=False).message_id == message_id
+    # The upload to the server's Drafts waits in the operation queue.
+    assert offline_engine.store.ops.list("work")
