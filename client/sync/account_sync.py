@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -45,6 +46,25 @@ from kittiwake.client.sync.folder_sync import (
 from kittiwake.client.sync.folders import FolderList
 
 log = logging.getLogger(__name__)
+
+
+class CacheWriteFailed(KittiwakeError, OSError):
+    """The local cache refused a write (disk full, read-only, corrupt). The transaction rolled
+    back, so what was stored before stays, and the next sync resumes from there."""
+
+    default_hint = "Free some disk space (or check the data directory), then sync again."
+
+    @classmethod
+    def from_sqlite(cls, error: sqlite3.Error) -> CacheWriteFailed:
+        # SQLite rolls a transaction back by itself on SQLITE_FULL, so the store's own
+        # ROLLBACK then fails and hides the cause: look down the exception chain for it.
+        seen: BaseException | None = error
+        while seen is not None:
+            if isinstance(seen, sqlite3.Error) and "full" in str(seen).lower():
+                return cls("The disk is full: Kittiwake could not store the new mail.")
+            seen = seen.__context__
+        return cls(f"The local mail cache could not be written ({type(error).__name__}).")
+
 
 # Worth another connection: the network or the server's process went away mid-way.
 RETRYABLE = (ConnectionLost, OperationTimeout, ProtocolError)
@@ -130,6 +150,9 @@ class AccountSync:
                         self.emit(OnlineStateChanged(self.account, False, error.message))
                     break
                 await self._pause(self.backoff.delay(attempt))
+            except sqlite3.Error as error:
+                self._fail(result, CacheWriteFailed.from_sqlite(error), current)
+                break
             except KittiwakeError as error:
                 self._fail(result, error, current)
                 if isinstance(error, NetworkError):

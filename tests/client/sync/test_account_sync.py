@@ -108,3 +108,28 @@ async def test_wrong_password_is_not_retried(mail_server: MailServer) -> None:
     result = await sync.run()
     assert isinstance(result.error, AuthenticationFailed)
     assert "nope-nope" not in result.error.message
+
+
+async def test_disk_full_rolls_back_and_the_next_sync_resumes(mail_server: MailServer) -> None:
+    from kittiwake.client.sync.account_sync import CacheWriteFailed
+
+    user = mail_server.new_user()
+    fill(mail_server, user, 5)
+    store = Store.open(":memory:")
+    assert (await runner(mail_server, user, store).run()).ok
+    pages = store.db.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.db.conn.execute(f"PRAGMA max_page_count = {pages + 2}")
+    for i in range(100, 140):
+        mail_server.save(
+            user, b"Subject: big\r\n\r\n" + (b"y" * 75 + b"\r\n") * 400 + str(i).encode()
+        )
+    events: list[Event] = []
+    failed = await runner(mail_server, user, store, emit=events.append).run()
+    assert isinstance(failed.error, CacheWriteFailed)
+    assert "disk is full" in failed.error.message and failed.error.hint
+    assert any(isinstance(e, SyncFailed) for e in events)
+    assert store.db.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    store.db.conn.execute("PRAGMA max_page_count = 1073741823")  # space is back
+    again = await runner(mail_server, user, store).run()
+    assert again.ok
+    assert cache_state(store, ACCOUNT) == server_state(mail_server, user)
