@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,10 +29,16 @@ from kittiwake.client.events import (
     Event,
     FlagsChanged,
     FolderListChanged,
+    MessagesAdded,
     MessagesRemoved,
     OnlineStateChanged,
+    Phase,
+    SyncFailed,
+    SyncFinished,
+    SyncProgress,
 )
-from kittiwake.client.net.errors import CommandFailed, ConfigError, KittiwakeError
+from kittiwake.client.net.credentials import Credentials
+from kittiwake.client.net.errors import CommandFailed, ConfigError, KittiwakeError, NetworkError
 from kittiwake.client.paths import Paths
 from kittiwake.client.store.model import (
     Flag,
@@ -43,7 +50,7 @@ from kittiwake.client.store.model import (
     SortKey,
 )
 from kittiwake.client.store.store import Store
-from kittiwake.client.sync.account_sync import AccountResult, AccountSync
+from kittiwake.client.sync.account_sync import AccountResult, AccountSync, CacheWriteFailed
 from kittiwake.client.sync.folder_sync import BodyPolicy
 
 if TYPE_CHECKING:
@@ -201,13 +208,6 @@ class Engine:
         return results
 
     async def _sync_one(self, account: Account, folders: Sequence[str] | None) -> AccountResult:
-        if account.incoming_protocol is not IncomingProtocol.IMAP:
-            result = AccountResult(account.id)
-            result.error = CommandFailed(
-                f"Syncing the POP3 account {account.id!r} is not available from here yet.",
-                "POP3 accounts are downloaded by the GUI.",
-            )
-            return result
         try:
             credentials = self.resolver.credentials(account, ServerRole.INCOMING)
         except KittiwakeError as error:
@@ -221,6 +221,8 @@ class Engine:
                 "Add it again with --password-stdin or --password-command.",
             )
             return result
+        if account.incoming_protocol is IncomingProtocol.POP3:
+            return await self._download_pop3(account, credentials, folders)
         runner = AccountSync(
             account.id,
             account.incoming.endpoint(),
@@ -230,6 +232,44 @@ class Engine:
             policy=self.policy,
         )
         return await runner.run(folders)
+
+    async def _download_pop3(
+        self, account: Account, credentials: Credentials, folders: Sequence[str] | None
+    ) -> AccountResult:
+        """POP3 has one folder, filled by client/sync/pop3_download.py."""
+        from kittiwake.client.sync import pop3_download
+
+        result = AccountResult(account.id)
+        if folders and any(f.upper() != "INBOX" for f in folders):
+            result.error = CommandFailed(
+                f"The POP3 account {account.id!r} has only an Inbox.", "Leave out --folder."
+            )
+            return result
+        self.store.folders.add_account(account.id)
+        self._emit(SyncProgress(account.id, "INBOX", Phase.CONNECTING, 0, 1))
+        try:
+            report = await pop3_download.download(
+                self.store, account.id, account.incoming.endpoint(), credentials, account.pop3
+            )
+        except sqlite3.Error as error:
+            result.error = CacheWriteFailed.from_sqlite(error)
+        except KittiwakeError as error:
+            result.error = error
+        if result.error is not None:
+            self._emit(SyncFailed(account.id, "INBOX", result.error.message, result.error.hint))
+            if isinstance(result.error, NetworkError):
+                self._emit(OnlineStateChanged(account.id, False, result.error.message))
+            return result
+        self._emit(OnlineStateChanged(account.id, True))
+        inbox = self.store.folders.find(account.id, "INBOX")
+        if report.downloaded and inbox is not None:
+            self._emit(MessagesAdded(account.id, inbox.id, tuple(report.downloaded)))
+        result.folders.append("INBOX")
+        result.totals.added = result.totals.bodies = len(report.downloaded)
+        self._emit(
+            SyncFinished(account.id, 1, len(report.downloaded), 0, 0, len(report.downloaded))
+        )
+        return result
 
     def online(self, account: str) -> bool | None:
         """True/False as last seen by a sync; None before the first attempt."""

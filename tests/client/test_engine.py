@@ -104,3 +104,37 @@ async def test_unreachable_server_is_offline_with_a_hint(
 def test_unknown_account(tmp_path: Path) -> None:
     with Engine.open(tmp_path) as engine, pytest.raises(ConfigError):
         engine.account("nobody")
+
+
+async def test_pop3_account_downloads_into_the_inbox(
+    tmp_path: Path,
+    mail_server: MailServer,
+    keyring_in_memory: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    from kittiwake.client import cli
+
+    user = mail_server.new_user()
+    fill(mail_server, user, 3)
+    monkeypatch.setattr("sys.stdin", io.StringIO(user.password + "\n"))
+    assert cli.main(
+        [
+            "--home", str(tmp_path), "accounts", "add", "pop", "--address", user.address,
+            "--incoming", "pop3", "--incoming-host", mail_server.host,
+            "--incoming-port", str(mail_server.ports["pop3s"]), "--incoming-security", "tls",
+            "--smtp-host", mail_server.host, "--smtp-port", "465", "--smtp-security", "tls",
+            "--username", user.name, "--ca-file", mail_server.ca_file, "--password-stdin",
+        ]
+    ) == 0  # fmt: skip
+    with Engine.open(tmp_path) as engine:
+        events: list[Event] = []
+        engine.add_listener(events.append)
+        (result,) = await engine.sync("pop")
+        assert result.ok and result.totals.added == 3
+        assert any(isinstance(e, SyncFinished) for e in events)
+        inbox = engine.folder("pop", "INBOX")
+        assert inbox.total_count == 3
+        (again,) = await engine.sync("pop")
+        assert again.ok and again.totals.added == 0  # UIDL dedupe
