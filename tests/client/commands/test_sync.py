@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from kittiwake.client import cli
+from kittiwake.client.commands.base import Context
+from kittiwake.client.paths import Paths
 from kittiwake.client.store.store import Store
 from tests.client.accounts.fakes import MemoryKeyring, keyring_backend
 from tests.client.sync.cli_helpers import ACCOUNT, add_account, kw
@@ -100,3 +104,26 @@ def test_unknown_folder_and_no_accounts(
     capsys.readouterr()
     assert kw(tmp_path, "sync", ACCOUNT, "--folder", "Nope") == 1
     assert "no folder 'Nope'" in capsys.readouterr().err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_shown_on_a_terminal_only(
+    tmp_path: Path,
+    mail_server: MailServer,
+    keyring_in_memory: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    user = mail_server.new_user()
+    fill(mail_server, user, 3)
+    add_account(tmp_path, mail_server, user, monkeypatch)
+    terminal, out = _Terminal(), io.StringIO()
+    context = Context(paths=Paths.under_home(tmp_path), stdout=out, stderr=terminal)
+    assert cli.main(["--home", str(tmp_path), "sync"], context=context) == 0
+    shown = terminal.getvalue()
+    assert "\r" in shown and "work INBOX: bodies 3/3" in shown
+    assert shown.endswith("\r")  # the status line is cleared before the summary
+    assert "3 new" in out.getvalue()
