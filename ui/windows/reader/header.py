@@ -1,0 +1,135 @@
+"""The header area: who, to whom, when, what; the authentication badge; the warnings.
+
+Every label is Qt.TextFormat.PlainText (DESIGN.md rule 6): a subject or a display name is the
+sender's text and must never become markup. The sender is always shown with its address, so a
+display name alone cannot impersonate anyone.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+
+from kittiwake.client.mime.addrlist import Mailbox
+from kittiwake.client.mime.authresults import AuthResults
+from kittiwake.client.mime.display import DisplayMessage
+
+_BADGE_STYLE = {
+    "pass": "background:#e3f4e1; color:#1d5e1a; border:1px solid #9fd19a;",
+    "fail": "background:#fde2e1; color:#8a1c17; border:1px solid #f0a19c;",
+    "none": "background:#eeeeee; color:#444444; border:1px solid #cccccc;",
+}
+_WARNING_STYLE = (
+    "background:#fff4ce; color:#5c4400; border:1px solid #e8c95a; border-radius:3px; padding:4px;"
+)
+_DANGER_STYLE = (
+    "background:#fde2e1; color:#8a1c17; border:1px solid #f0a19c; border-radius:3px; padding:4px;"
+)
+
+
+def plain_label(text: str = "", *, name: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if name:
+        label.setAccessibleName(name)
+    return label
+
+
+def mailbox_text(mailbox: Mailbox) -> str:
+    if mailbox.name and mailbox.name.strip().lower() != mailbox.address.lower():
+        return f"{mailbox.name} <{mailbox.address}>"
+    return mailbox.address
+
+
+def mailboxes_text(mailboxes: tuple[Mailbox, ...], limit: int = 50) -> str:
+    shown = ", ".join(mailbox_text(m) for m in mailboxes[:limit])
+    if len(mailboxes) > limit:
+        shown += f", … (+{len(mailboxes) - limit})"
+    return shown
+
+
+def auth_verdict(auth: AuthResults) -> tuple[str, str]:
+    """(text, overall) for the badge: overall is "pass", "fail" or "none"."""
+    if not auth.trusted_headers:
+        return "Not checked by your server", "none"
+    text = f"SPF {auth.spf} · DKIM {auth.dkim} · DMARC {auth.dmarc}"
+    verdicts = (auth.spf, auth.dkim, auth.dmarc)
+    if "fail" in verdicts:
+        return text, "fail"
+    if auth.dmarc == "pass" or (auth.dkim == "pass" and auth.spf == "pass"):
+        return text, "pass"
+    return text, "none"
+
+
+class HeaderArea(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(self.tr("Message headers"))
+        self.subject = plain_label(name=self.tr("Subject"))
+        font = QFont(self.subject.font())
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.subject.setFont(font)
+        self.from_ = plain_label(name=self.tr("From"))
+        self.to = plain_label(name=self.tr("To"))
+        self.cc = plain_label(name=self.tr("Cc"))
+        self.date = plain_label(name=self.tr("Date"))
+        self.auth_badge = plain_label(name=self.tr("Sender authentication"))
+        self.auth_badge.setWordWrap(False)
+        self.spoofing = plain_label(name=self.tr("Sender warnings"))
+        self.spoofing.setStyleSheet(_DANGER_STYLE)
+        self.notes = plain_label(name=self.tr("Message warnings"))
+        self.notes.setStyleSheet(_WARNING_STYLE)
+
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow(self.tr("From:"), self.from_)
+        form.addRow(self.tr("To:"), self.to)
+        form.addRow(self.tr("Cc:"), self.cc)
+        form.addRow(self.tr("Date:"), self.date)
+        form.addRow(self.tr("Authentication:"), self.auth_badge)
+        self._form = form
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.addWidget(self.subject)
+        layout.addLayout(form)
+        layout.addWidget(self.spoofing)
+        layout.addWidget(self.notes)
+
+    def show_message(self, message: DisplayMessage) -> None:
+        headers = message.headers
+        self.subject.setText(headers.subject or self.tr("(no subject)"))
+        self.from_.setText(message.sender.display)
+        self.to.setText(mailboxes_text(headers.to))
+        self.cc.setText(mailboxes_text(headers.cc))
+        self._form.setRowVisible(self.cc, bool(headers.cc))
+        self.date.setText(headers.date)
+        text, overall = auth_verdict(message.auth)
+        self.auth_badge.setText(text)
+        self.auth_badge.setStyleSheet(_BADGE_STYLE[overall] + "border-radius:3px; padding:1px 6px;")
+        self.auth_badge.setToolTip(
+            "\n".join(f"{k}: {v}" for k, v in message.auth.raw.items())
+            or self.tr("No Authentication-Results from your own server")
+        )
+        spoofing = list(message.sender.warnings)
+        self.spoofing.setText("\n".join(f"⚠ {w}" for w in spoofing))
+        self.spoofing.setVisible(bool(spoofing))
+        others = [w for w in message.warnings if w not in spoofing]
+        others += [
+            f"{label.kind.capitalize()} ({label.scheme}): not verified by Kittiwake"
+            for label in message.security
+        ]
+        self.notes.setText("\n".join(others[:20]))
+        self.notes.setVisible(bool(others))
+
+    def clear(self) -> None:
+        for label in (self.subject, self.from_, self.to, self.cc, self.date, self.auth_badge):
+            label.clear()
+        self.spoofing.hide()
+        self.notes.hide()
