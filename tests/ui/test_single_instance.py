@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -134,3 +135,29 @@ def test_a_second_kittiwake_hands_over_and_exits(
         assert blocker.args == [[url]]
     finally:
         running.close()
+
+
+def test_a_crashed_instance_leaves_nothing_in_the_way(
+    qtbot: QtBot, name: str, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    # A lock file and a socket file left by a process that is gone (QLockFile's own format).
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    pid = int(dead.stdout)
+    (tmp_path / f"{name}.lock").write_text(f"{pid}\nkittiwake\n{os.uname().nodename}\n")
+    survivor = SingleInstance(name, lock_dir=tmp_path)
+    try:
+        assert survivor.claim()
+        second = SingleInstance(name, lock_dir=tmp_path)
+        assert not second.claim()
+        with qtbot.waitSignal(survivor.sig_arguments_received, timeout=5000):
+            assert second.hand_over([])
+    finally:
+        survivor.close()
