@@ -1,0 +1,249 @@
+"""The folder pane's model: a unified Inbox, the Outbox when it holds mail, then each account
+with its special folders first (in Thunderbird's order) and the rest by name, nested by the
+server's delimiter. Column 1 is the unread count; folders with unread mail are bold.
+
+Counts come from the cache's maintained counters (no message is counted), so refreshing them
+after every event is one small query. Folder names are plain DisplayRole text (rule 6).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Sequence
+
+from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QFont, QIcon, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QApplication, QStyle
+
+from kittiwake.client.engine import Engine
+from kittiwake.client.store.model import Folder, Role
+from kittiwake.ui.models.message_list import MIME_TYPE, decode_ids
+
+KIND_ROLE = Qt.ItemDataRole.UserRole + 1
+FOLDER_ID_ROLE = Qt.ItemDataRole.UserRole + 2
+UNREAD_ROLE = Qt.ItemDataRole.UserRole + 3
+ACCOUNT_ROLE = Qt.ItemDataRole.UserRole + 4
+ROLE_ROLE = Qt.ItemDataRole.UserRole + 5
+
+ROLE_ORDER = (Role.INBOX, Role.DRAFTS, Role.SENT, Role.ARCHIVE, Role.JUNK, Role.TRASH)
+
+
+class Kind(enum.StrEnum):
+    UNIFIED = "unified"
+    OUTBOX = "outbox"
+    ACCOUNT = "account"
+    FOLDER = "folder"
+
+
+_ICONS = {
+    Role.INBOX: ("mail-folder-inbox", QStyle.StandardPixmap.SP_DriveNetIcon),
+    Role.DRAFTS: ("document-edit", QStyle.StandardPixmap.SP_FileDialogDetailedView),
+    Role.SENT: ("mail-folder-sent", QStyle.StandardPixmap.SP_ArrowForward),
+    Role.ARCHIVE: ("folder-archive", QStyle.StandardPixmap.SP_DirClosedIcon),
+    Role.JUNK: ("mail-mark-junk", QStyle.StandardPixmap.SP_MessageBoxWarning),
+    Role.TRASH: ("user-trash", QStyle.StandardPixmap.SP_TrashIcon),
+}
+
+
+def _icon(theme: str, fallback: QStyle.StandardPixmap) -> QIcon:
+    style = QApplication.style()
+    return QIcon.fromTheme(theme, style.standardIcon(fallback))
+
+
+def role_icon(role: Role | None) -> QIcon:
+    theme, fallback = _ICONS.get(role, ("folder", QStyle.StandardPixmap.SP_DirIcon))  # type: ignore[arg-type]
+    return _icon(theme, fallback)
+
+
+def folder_order(folder: Folder) -> tuple[int, str]:
+    rank = ROLE_ORDER.index(folder.role) if folder.role in ROLE_ORDER else len(ROLE_ORDER)
+    return rank, folder.name.casefold()
+
+
+class FolderTreeModel(QStandardItemModel):
+    # (message ids, destination folder id): a drag from the message list landed on a folder
+    sig_messages_dropped = Signal(list, int)
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self.engine = engine
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self.rebuild()
+
+    # --- building ----------------------------------------------------------------------------
+
+    def rebuild(self) -> None:
+        self.clear()
+        self.setColumnCount(2)
+        root = self.invisibleRootItem()
+        accounts = self.engine.accounts()
+        folders = self.engine.folders()
+        if accounts:
+            unified = self._item(self.tr("All Inboxes"), Kind.UNIFIED, role_icon(Role.INBOX))
+            root.appendRow([unified, self._count_item()])
+        outbox = self.engine.outbox_count()
+        if outbox:
+            item = self._item(
+                self.tr("Outbox"),
+                Kind.OUTBOX,
+                _icon("mail-folder-outbox", QStyle.StandardPixmap.SP_ArrowUp),
+            )
+            root.appendRow([item, self._count_item(outbox)])
+        for account in accounts:
+            node = self._item(
+                account.display_name or account.id,
+                Kind.ACCOUNT,
+                _icon("mail-folder-inbox", QStyle.StandardPixmap.SP_ComputerIcon),
+            )
+            node.setData(account.id, ACCOUNT_ROLE)
+            node.setToolTip(account.id)
+            root.appendRow([node, self._count_item()])
+            self._add_folders(node, [f for f in folders if f.account == account.id])
+        self.update_counts()
+
+    def _add_folders(self, account_node: QStandardItem, folders: Sequence[Folder]) -> None:
+        parents: dict[str, QStandardItem] = {}
+        # Parents before children: sorting by name puts "A" before "A/B".
+        for folder in sorted(folders, key=lambda f: f.name):
+            delimiter = folder.delimiter or ""
+            parent_name, _, leaf = (
+                folder.name.rpartition(delimiter) if delimiter else ("", "", folder.name)
+            )
+            item = self._item(
+                self._title(folder, leaf), Kind.FOLDER, role_icon(folder.role), folder
+            )
+            parents[folder.name] = item
+            parents.get(parent_name, account_node).appendRow([item, self._count_item()])
+        self._sort_children(account_node)
+
+    def _sort_children(self, node: QStandardItem) -> None:
+        rows = [node.takeRow(0) for _ in range(node.rowCount())]
+        rows.sort(key=lambda r: (r[0].data(ROLE_ORDER_KEY), r[0].text().casefold()))
+        for row in rows:
+            node.appendRow(row)
+            self._sort_children(row[0])
+
+    def _title(self, folder: Folder, leaf: str) -> str:
+        if folder.role is Role.INBOX or folder.name.upper() == "INBOX":
+            return self.tr("Inbox")
+        return leaf or folder.name
+
+    def _item(
+        self, text: str, kind: Kind, icon: QIcon, folder: Folder | None = None
+    ) -> QStandardItem:
+        item = QStandardItem(icon, text)
+        item.setEditable(False)
+        item.setData(kind.value, KIND_ROLE)
+        item.setData(0, UNREAD_ROLE)
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        rank = len(ROLE_ORDER) + 1
+        if folder is not None:
+            item.setData(folder.id, FOLDER_ID_ROLE)
+            item.setData(folder.account, ACCOUNT_ROLE)
+            item.setData(None if folder.role is None else folder.role.value, ROLE_ROLE)
+            item.setToolTip(folder.name)
+            flags |= Qt.ItemFlag.ItemIsDropEnabled
+            rank = folder_order(folder)[0]
+        item.setData(rank, ROLE_ORDER_KEY)
+        item.setFlags(flags)
+        return item
+
+    def _count_item(self, count: int = 0) -> QStandardItem:
+        item = QStandardItem(str(count) if count else "")
+        item.setEditable(False)
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return item
+
+    # --- counts ------------------------------------------------------------------------------
+
+    def update_counts(self) -> None:
+        """Unread counts from the cache's counters, in place (selection and expansion stay)."""
+        folders = {f.id: f for f in self.engine.folders()}
+        inbox_unread = sum(f.unread_count for f in folders.values() if f.role is Role.INBOX)
+        for item in self.items():
+            kind = item.data(KIND_ROLE)
+            if kind == Kind.FOLDER:
+                folder = folders.get(item.data(FOLDER_ID_ROLE))
+                self._set_unread(item, 0 if folder is None else folder.unread_count)
+            elif kind == Kind.UNIFIED:
+                self._set_unread(item, inbox_unread)
+            elif kind == Kind.OUTBOX:
+                self._sibling(item).setText(str(self.engine.outbox_count()))
+
+    def _set_unread(self, item: QStandardItem, unread: int) -> None:
+        if item.data(UNREAD_ROLE) == unread and item.font().bold() == (unread > 0):
+            return
+        item.setData(unread, UNREAD_ROLE)
+        font = QFont(item.font())
+        font.setBold(unread > 0)
+        item.setFont(font)
+        count = self._sibling(item)
+        count.setText(str(unread) if unread else "")
+        count.setFont(font)
+
+    def _sibling(self, item: QStandardItem) -> QStandardItem:
+        parent = item.parent() or self.invisibleRootItem()
+        sibling = parent.child(item.row(), 1)
+        assert sibling is not None
+        return sibling
+
+    def items(self) -> Iterator[QStandardItem]:
+        stack = [self.invisibleRootItem()]
+        while stack:
+            node = stack.pop()
+            for row in range(node.rowCount()):
+                child = node.child(row, 0)
+                if child is not None:
+                    yield child
+                    stack.append(child)
+
+    def index_of_folder(self, folder_id: int) -> QModelIndex:
+        for item in self.items():
+            if item.data(KIND_ROLE) == Kind.FOLDER and item.data(FOLDER_ID_ROLE) == folder_id:
+                return item.index()
+        return QModelIndex()
+
+    def index_of_kind(self, kind: Kind) -> QModelIndex:
+        for item in self.items():
+            if item.data(KIND_ROLE) == kind:
+                return item.index()
+        return QModelIndex()
+
+    # --- drops from the message list ---------------------------------------------------------
+
+    def mimeTypes(self) -> list[str]:
+        return [MIME_TYPE]
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def canDropMimeData(
+        self,
+        data: QMimeData,
+        action: Qt.DropAction,
+        row: int,
+        column: int,
+        parent: QModelIndex | QPersistentModelIndex,
+    ) -> bool:
+        return data.hasFormat(MIME_TYPE) and parent.data(KIND_ROLE) == Kind.FOLDER
+
+    def dropMimeData(
+        self,
+        data: QMimeData,
+        action: Qt.DropAction,
+        row: int,
+        column: int,
+        parent: QModelIndex | QPersistentModelIndex,
+    ) -> bool:
+        if not self.canDropMimeData(data, action, row, column, parent):
+            return False
+        ids = decode_ids(data)
+        if not ids:
+            return False
+        self.sig_messages_dropped.emit(ids, int(parent.data(FOLDER_ID_ROLE)))
+        # The list model has no removeRows: its rows go when the engine's event arrives.
+        return True
+
+
+ROLE_ORDER_KEY = Qt.ItemDataRole.UserRole + 6
