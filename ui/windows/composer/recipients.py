@@ -42,9 +42,10 @@ class RecipientEdit(QLineEdit):
 
     def _update(self, _text: str) -> None:
         _start, entry = self._current_entry()
-        popup = self.completer_.popup()
         if len(entry) < 2 or not self.candidates(entry):
-            popup.hide()
+            popup = self.completer_.popup()
+            if popup is not None:
+                popup.hide()
             return
         self.completer_.complete()
 

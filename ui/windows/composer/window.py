@@ -23,7 +23,9 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QFont,
     QKeySequence,
+    QTextCharFormat,
     QTextCursor,
 )
 from PySide6.QtWidgets import (
@@ -261,12 +263,17 @@ class ComposerWindow(QMainWindow):
         self.rich_action = QAction(self.tr("Rich text"), self, checkable=True)
         self.rich_action.toggled.connect(self.set_rich)
         bar.addAction(self.rich_action)
-        self.body.currentCharFormatChanged.connect(
-            lambda fmt: (
-                self.bold_action.setChecked(fmt.fontWeight() > 500),
-                self.italic_action.setChecked(fmt.fontItalic()),
-            )
-        )
+        self.body.currentCharFormatChanged.connect(self._show_format)
+
+    def _show_format(self, fmt: QTextCharFormat) -> None:
+        # Reflect the format at the cursor without re-applying it (blockSignals).
+        for action, on in (
+            (self.bold_action, fmt.fontWeight() > QFont.Weight.Medium.value),
+            (self.italic_action, fmt.fontItalic()),
+        ):
+            action.blockSignals(True)
+            action.setChecked(on)
+            action.blockSignals(False)
 
     @staticmethod
     def _default_rich(draft: Draft) -> bool:
