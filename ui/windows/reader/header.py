@@ -88,11 +88,11 @@ class HeaderArea(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow(self.tr("From:"), self.from_)
-        form.addRow(self.tr("To:"), self.to)
-        form.addRow(self.tr("Cc:"), self.cc)
-        form.addRow(self.tr("Date:"), self.date)
-        form.addRow(self.tr("Authentication:"), self.auth_badge)
+        form.addRow(self._caption(self.tr("From:")), self.from_)
+        form.addRow(self._caption(self.tr("To:")), self.to)
+        form.addRow(self._caption(self.tr("Cc:")), self.cc)
+        form.addRow(self._caption(self.tr("Date:")), self.date)
+        form.addRow(self._caption(self.tr("Authentication:")), self.auth_badge)
         self._form = form
 
         layout = QVBoxLayout(self)
@@ -101,6 +101,13 @@ class HeaderArea(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.spoofing)
         layout.addWidget(self.notes)
+
+    @staticmethod
+    def _caption(text: str) -> QLabel:
+        caption = plain_label(text)
+        caption.setWordWrap(False)
+        caption.setStyleSheet("color: palette(placeholder-text);")
+        return caption
 
     def show_message(self, message: DisplayMessage) -> None:
         headers = message.headers
