@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from kittiwake.client.mime.compose import Attachment
@@ -37,7 +38,15 @@ class AttachmentList(QListWidget):
         self.setAccessibleName(self.tr("Attachments"))
         self.setFlow(QListWidget.Flow.LeftToRight)
         self.setWrapping(True)
-        self.setMaximumHeight(64)
+        self.setSpacing(4)
+        self.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        self.setToolTip(self.tr("Delete removes the selected attachments"))
+        remove = QAction(self.tr("Remove attachment"), self)
+        remove.setShortcuts([QKeySequence.StandardKey.Delete, QKeySequence(Qt.Key.Key_Backspace)])
+        remove.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        remove.triggered.connect(self.remove_selected)
+        self.addAction(remove)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.setVisible(False)
 
     def attachments(self) -> tuple[Attachment, ...]:
@@ -48,7 +57,16 @@ class AttachmentList(QListWidget):
         self.clear()
         for attachment in attachments:
             self._append(attachment)
+        self._fit()
+
+    def _fit(self) -> None:
+        """As tall as its rows (at most three), and hidden when empty."""
         self.setVisible(bool(self.items_))
+        if not self.items_:
+            return
+        row = max(self.sizeHintForRow(0), self.fontMetrics().height()) + 2 * self.spacing()
+        rows = min(3, 1 + self.count() // 4)
+        self.setFixedHeight(rows * row + 2 * self.frameWidth() + 2)
 
     def add_files(self, paths: list[str]) -> int:
         added = 0
@@ -57,7 +75,7 @@ class AttachmentList(QListWidget):
                 self._append(Attachment.from_path(path))
                 added += 1
         if added:
-            self.setVisible(True)
+            self._fit()
             self.sig_changed.emit()
         return added
 
@@ -65,7 +83,7 @@ class AttachmentList(QListWidget):
         for row in sorted((self.row(i) for i in self.selectedItems()), reverse=True):
             self.takeItem(row)
             del self.items_[row]
-        self.setVisible(bool(self.items_))
+        self._fit()
         self.sig_changed.emit()
 
     def _append(self, attachment: Attachment) -> None:

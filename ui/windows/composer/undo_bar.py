@@ -28,6 +28,7 @@ class UndoSendBar(QFrame):
         layout.addWidget(self.undo_button)
         self._fire = QTimer(self)
         self._fire.setSingleShot(True)
+        self._fire.setTimerType(Qt.TimerType.PreciseTimer)  # the countdown shows whole seconds
         self._fire.timeout.connect(self._elapsed)
         self._tick = QTimer(self)
         self._tick.setInterval(250)

@@ -202,9 +202,9 @@ class ComposerWindow(QMainWindow):
         ):
             edit.set_addresses(known)
             edit.setAccessibleName(label.rstrip(":"))
-            edit.setPlaceholderText(self.tr("name@example.org, …"))
             self.rows[key] = FieldRow(edit)
             form.addRow(label, self.rows[key])
+        self.to.setPlaceholderText(self.tr("name@example.org, …"))
         self.subject = QLineEdit(central)
         self.subject.setAccessibleName(self.tr("Subject"))
         self.rows["subject"] = FieldRow(self.subject)
@@ -234,9 +234,9 @@ class ComposerWindow(QMainWindow):
         self.send_action.setShortcut(QKeySequence("Ctrl+Return"))
         self.send_action.triggered.connect(self.send)
         bar.addAction(self.send_action)
-        attach = QAction(self.tr("Attach…"), self)
-        attach.triggered.connect(lambda: self.attachments.add_files(self.files(self)))
-        bar.addAction(attach)
+        self.attach_action = QAction(self.tr("Attach…"), self)
+        self.attach_action.triggered.connect(lambda: self.attachments.add_files(self.files(self)))
+        bar.addAction(self.attach_action)
         bar.addSeparator()
         self.bold_action = QAction(self.tr("Bold"), self, checkable=True)
         self.bold_action.setShortcut(QKeySequence.StandardKey.Bold)
@@ -444,9 +444,14 @@ class ComposerWindow(QMainWindow):
         return True
 
     def _set_editing(self, on: bool) -> None:
-        for widget in (self.identity, self.to, self.cc, self.bcc, self.subject, self.body):
+        """Everything that would change the message is frozen while the undo delay runs."""
+        widgets = (self.identity, self.to, self.cc, self.bcc, self.subject, self.body)
+        for widget in (*widgets, self.attachments):
             widget.setEnabled(on)
-        self.send_action.setEnabled(on)
+        for action in (self.send_action, self.attach_action, self.rich_action):
+            action.setEnabled(on)
+        for action in self.format_actions:
+            action.setEnabled(on and self.body.rich)
 
     def undo_send(self) -> None:
         self.undo_bar.undo()
