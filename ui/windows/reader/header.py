@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kittiwake.client.mime.addrlist import Mailbox
 from kittiwake.client.mime.authresults import AuthResults
@@ -92,12 +92,21 @@ class HeaderArea(QWidget):
         form.addRow(self._caption(self.tr("To:")), self.to)
         form.addRow(self._caption(self.tr("Cc:")), self.cc)
         form.addRow(self._caption(self.tr("Date:")), self.date)
-        form.addRow(self._caption(self.tr("Authentication:")), self.auth_badge)
+        badge_row = QHBoxLayout()
+        badge_row.addWidget(self.auth_badge)
+        badge_row.addStretch(1)  # the badge is as wide as its text, not the window
+        form.addRow(self._caption(self.tr("Authentication:")), badge_row)
         self._form = form
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
-        layout.addWidget(self.subject)
+        top = QHBoxLayout()
+        top.addWidget(self.subject, 1)
+        # The message's actions (plain text, source, print) sit at the right of the subject.
+        self.actions = QHBoxLayout()
+        self.actions.setSpacing(4)
+        top.addLayout(self.actions)
+        layout.addLayout(top)
         layout.addLayout(form)
         layout.addWidget(self.spoofing)
         layout.addWidget(self.notes)
@@ -119,7 +128,7 @@ class HeaderArea(QWidget):
         self.date.setText(headers.date)
         text, overall = auth_verdict(message.auth)
         self.auth_badge.setText(text)
-        self.auth_badge.setStyleSheet(_BADGE_STYLE[overall] + "border-radius:3px; padding:1px 6px;")
+        self.auth_badge.setStyleSheet(_BADGE_STYLE[overall] + "border-radius:3px; padding:2px 8px;")
         self.auth_badge.setToolTip(
             "\n".join(f"{k}: {v}" for k, v in message.auth.raw.items())
             or self.tr("No Authentication-Results from your own server")

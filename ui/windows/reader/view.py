@@ -18,7 +18,6 @@ from urllib.parse import unquote
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtWidgets import (
     QDialog,
-    QHBoxLayout,
     QPlainTextEdit,
     QPushButton,
     QStackedWidget,
@@ -94,12 +93,9 @@ class MessageView(QWidget):
         self.print_button.clicked.connect(self.print_dialog)
         self.pdf_button = QPushButton(self.tr("Save as PDF…"))
         self.pdf_button.clicked.connect(self._ask_pdf)
-        actions = QHBoxLayout()
-        actions.setContentsMargins(8, 0, 8, 4)
-        actions.addStretch(1)
         for button in (self.plain_button, self.source_button, self.print_button, self.pdf_button):
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-            actions.addWidget(button)
+            self.header.actions.addWidget(button)
 
         self.text_view = QPlainTextEdit()
         self.text_view.setReadOnly(True)
@@ -119,7 +115,6 @@ class MessageView(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.remote_bar)
         layout.addWidget(self.attachments_bar)
-        layout.addLayout(actions)
         layout.addWidget(self.stack, 1)
         self._set_actions_enabled(False)
 
