@@ -103,9 +103,9 @@ class HeaderArea(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.subject, 1)
         # The message's actions (plain text, source, print) sit at the right of the subject.
-        self.actions = QHBoxLayout()
-        self.actions.setSpacing(4)
-        top.addLayout(self.actions)
+        self.action_row = QHBoxLayout()
+        self.action_row.setSpacing(4)
+        top.addLayout(self.action_row)
         layout.addLayout(top)
         layout.addLayout(form)
         layout.addWidget(self.spoofing)

@@ -95,7 +95,7 @@ class MessageView(QWidget):
         self.pdf_button.clicked.connect(self._ask_pdf)
         for button in (self.plain_button, self.source_button, self.print_button, self.pdf_button):
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-            self.header.actions.addWidget(button)
+            self.header.action_row.addWidget(button)
 
         self.text_view = QPlainTextEdit()
         self.text_view.setReadOnly(True)
