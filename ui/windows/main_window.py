@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QSplitter, QToolBar, QWidget
 
@@ -100,9 +100,9 @@ class MainWindow(QMainWindow):
         self.message_pane.setAccessibleName(self.tr("Message"))
         self.status = MainStatusBar()
         self.setStatusBar(self.status)
-        self.actions = MainActions.create(self)
+        self.commands = MainActions.create(self)
         self.notifier = NewMailNotifier(self.windowIcon(), self)
-        self.actions.notifications.setChecked(True)
+        self.commands.notifications.setChecked(True)
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.setAccessibleName(self.tr("Message list and message"))
@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
         self.open_first_inbox()
 
     def _build_menus(self) -> None:
-        a = self.actions
+        a = self.commands
         bar = self.menuBar()
         bar.setAccessibleName(self.tr("Menu bar"))
         file_menu = bar.addMenu(self.tr("&File"))
@@ -171,7 +171,7 @@ class MainWindow(QMainWindow):
         self.list_pane.table.customContextMenuRequested.connect(self._context_menu)
 
     def _connect(self) -> None:
-        a = self.actions
+        a = self.commands
         for action, kind in (
             (a.new_message, "new"),
             (a.reply, "reply"),
@@ -305,7 +305,7 @@ class MainWindow(QMainWindow):
 
     def _update_enabled(self) -> None:
         has = bool(self.list_pane.selected_ids())
-        for action in self.actions.message_actions():
+        for action in self.commands.message_actions():
             action.setEnabled(has)
         self.tag_menu.setEnabled(has)
         self.move_menu.setEnabled(has)
@@ -416,8 +416,8 @@ class MainWindow(QMainWindow):
             action = self.move_menu.addAction(f"{folder.account}: {folder.name}")
             action.triggered.connect(lambda _c=False, f=folder.id: self.move_selected(f))
 
-    def _context_menu(self, position: object) -> None:
-        a = self.actions
+    def _context_menu(self, position: QPoint) -> None:
+        a = self.commands
         menu = QMenu(self)
         menu.setAccessibleName(self.tr("Message actions"))
         for action in (a.reply, a.reply_all, a.forward):
@@ -429,7 +429,7 @@ class MainWindow(QMainWindow):
         menu.addMenu(self.move_menu)
         for action in (a.archive, a.junk, a.not_junk, a.delete):
             menu.addAction(action)
-        menu.popup(self.list_pane.table.viewport().mapToGlobal(position))  # type: ignore[arg-type]
+        menu.popup(self.list_pane.table.viewport().mapToGlobal(position))
 
     def _compose(self, kind: str) -> None:
         message_id = self.list_pane.current_id() if kind != "new" else None
@@ -445,7 +445,7 @@ class MainWindow(QMainWindow):
             self.get_messages()
 
     def get_messages(self) -> None:
-        if self.engine is None or self.actions.work_offline.isChecked():
+        if self.engine is None or self.commands.work_offline.isChecked():
             return
         if self._sync_task is None or self._sync_task.done():
             self._sync_task = bridge.start(self._sync(), name="get messages")
@@ -460,7 +460,7 @@ class MainWindow(QMainWindow):
             self.sig_sync_finished.emit()
 
     def replay_soon(self) -> None:
-        if self.engine is None or self.actions.work_offline.isChecked():
+        if self.engine is None or self.commands.work_offline.isChecked():
             return
         if self._sync_task is not None and not self._sync_task.done():
             return  # the running sync replays when it ends

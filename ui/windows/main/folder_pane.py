@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
 from kittiwake.ui.models.folder_tree import FolderTreeModel
@@ -28,7 +28,11 @@ class FolderPane(QTreeView):
         self.expandAll()
         model.modelReset.connect(self.expandAll)
 
-    def currentChanged(self, current: QModelIndex, previous: QModelIndex) -> None:
+    def currentChanged(
+        self,
+        current: QModelIndex | QPersistentModelIndex,
+        previous: QModelIndex | QPersistentModelIndex,
+    ) -> None:
         super().currentChanged(current, previous)
         if current.isValid():
-            self.sig_folder_chosen.emit(current.siblingAtColumn(0))
+            self.sig_folder_chosen.emit(current.sibling(current.row(), 0))

@@ -42,7 +42,7 @@ class ListPane(QWidget):
         )
         self.search.setClearButtonEnabled(True)
         self.search.returnPressed.connect(lambda: self.sig_search.emit(self.search.text()))
-        self.search.textChanged.connect(lambda text: text or self.sig_search.emit(""))
+        self.search.textChanged.connect(self._search_edited)
 
         self.unread = self._toggle(self.tr("Unread"))
         self.flagged = self._toggle(self.tr("Starred"))
@@ -90,6 +90,10 @@ class ListPane(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
+
+    def _search_edited(self, text: str) -> None:
+        if not text:  # cleared (the clear button, or Escape): back to the folder
+            self.sig_search.emit("")
 
     def _toggle(self, text: str) -> QToolButton:
         button = QToolButton()
