@@ -64,6 +64,10 @@ def main(argv: list[str]) -> int:
     import qasync
 
     _prepare_environment()
+    # The message view's URL scheme must be registered before the QApplication exists.
+    from kittiwake.ui.windows.reader.schemes import register_schemes
+
+    register_schemes()
     app = create_application(argv)
     instance = default_instance()
     if not instance.claim():
