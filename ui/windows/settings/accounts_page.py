@@ -87,6 +87,9 @@ class IdentitiesBox(QGroupBox):
         self.items: list[Identity] = []
         self.list = QListWidget(self)
         self.list.setAccessibleName(self.tr("Identities"))
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setMinimumWidth(180)
         self.list.currentRowChanged.connect(self._show)
         self.name, self.address = QLineEdit(self), QLineEdit(self)
         self.name.setAccessibleName(self.tr("Identity name"))
@@ -109,9 +112,9 @@ class IdentitiesBox(QGroupBox):
         form.addRow(self.tr("Address:"), self.address)
         form.addRow(self.tr("Signature:"), self.signature)
         layout = QHBoxLayout(self)
-        layout.addWidget(self.list, 1)
+        layout.addWidget(self.list, 2)
         layout.addLayout(buttons)
-        layout.addLayout(form, 2)
+        layout.addLayout(form, 3)
         self._loading = False
 
     def show_identities(self, identities: tuple[Identity, ...]) -> None:

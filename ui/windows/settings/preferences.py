@@ -50,6 +50,10 @@ class ReadingPage(QWidget):
         add.clicked.connect(self.add_sender)
         self.remove = QPushButton(self.tr("Remove"), self)
         self.remove.clicked.connect(self.remove_selected)
+        self.remove.setEnabled(False)
+        self.senders.itemSelectionChanged.connect(
+            lambda: self.remove.setEnabled(bool(self.senders.selectedItems()))
+        )
         self.error = QLabel(self)
         self.error.setTextFormat(Qt.TextFormat.PlainText)
         self.error.setStyleSheet("color: #c0392b;")
@@ -107,6 +111,7 @@ class OfflinePage(QWidget):
         self.interval.setSuffix(self.tr(" min"))
         self.interval.setAccessibleName(self.tr("Check for new mail every"))
         form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         form.addRow(self.tr("Keep offline:"), self.policy)
         form.addRow(self.tr("Last:"), self.days)
         form.addRow(self.tr("Check for new mail every:"), self.interval)
@@ -137,10 +142,15 @@ class GeneralPage(QWidget):
         self.undo.setSuffix(self.tr(" s"))
         self.undo.setSpecialValueText(self.tr("Send at once"))
         self.undo.setAccessibleName(self.tr("Undo send delay"))
+        hint = QLabel(self.tr("After Send, a message waits this long so you can take it back."))
+        hint.setWordWrap(True)
+        hint.setEnabled(False)  # the palette's secondary text colour
         form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         form.addRow(self.notifications)
         form.addRow(self.theme)
         form.addRow(self.tr("Undo send for:"), self.undo)
+        form.addRow(hint)
 
     def apply(self, settings: Settings) -> Settings:
         return replace(
