@@ -77,11 +77,20 @@ def main(argv: list[str]) -> int:
     app.setWindowIcon(app_icon())
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    window = MainWindow()
+    from kittiwake.ui.windows.main.session import open_engine, start_session
+
+    engine = open_engine()
+    window = MainWindow(engine)
     # Later launches' arguments arrive here (sig_arguments_received: list[str]); a plain second
     # launch brings the window forward.
     instance.sig_arguments_received.connect(lambda _args: _bring_forward(window))
     with loop:
+        if engine is not None:
+            # The cached mail is on screen at once; the wizard (first run) or a sync follows.
+            loop.call_soon(start_session, window, engine)
         loop.run_until_complete(run_until_closed(window))
+        loop.run_until_complete(window.finish_pending())
+    if engine is not None:
+        engine.close()
     instance.close()
     return 0

@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self._synced_once: set[str] = set()
         self._new_in_inbox: dict[str, int] = {}
         self._remove_listener: Callable[[], None] | None = None
+        self.wizard: QWidget | None = None
         if engine is None:
             placeholder = QLabel(self.tr("Kittiwake: no account set up yet."))
             placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -533,7 +534,28 @@ class MainWindow(QMainWindow):
             if found is not None:
                 self.list_pane.select_row(found)
 
+    def accounts_changed(self) -> None:
+        """An account was added (the wizard) or removed: new tree, then a sync."""
+        self.folders.rebuild()
+        self.open_first_inbox()
+        self.get_messages()
+
     # --- closing -----------------------------------------------------------------------------
+
+    def pending_tasks(self) -> list[asyncio.Task[None]]:
+        return [t for t in (self._sync_task, self._replay_task) if t is not None and not t.done()]
+
+    async def finish_pending(self, grace: float = 10.0) -> None:
+        """After closing: let a running sync or replay end (everything is durable, so one that
+        does not end in time is cancelled and picked up at the next start)."""
+        tasks = self.pending_tasks()
+        if not tasks:
+            return
+        _done, still = await asyncio.wait(tasks, timeout=grace)
+        for task in still:
+            task.cancel()
+        if still:
+            await asyncio.wait(still)
 
     def _bring_forward(self) -> None:
         self.showNormal()

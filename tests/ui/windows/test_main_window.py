@@ -42,6 +42,7 @@ def synced(
     yield box
     for window in box.windows:
         window.close()  # before the engine closes: no refresh may reach a closed cache
+        box.run(window.finish_pending())  # type: ignore[attr-defined]
     box.engine.close()
 
 
@@ -280,6 +281,17 @@ def test_sync_error_shows_in_the_status_bar_with_details(qtbot: QtBot, synced: S
     window.status.details.click()
     box = window.status.findChild(QWidget, None)
     assert box is not None
+
+
+def test_closing_lets_a_running_replay_finish(qtbot: QtBot, synced: Synced) -> None:
+    window = open_window(qtbot, synced)
+    window.list_pane.select_row(0)
+    window.commands.toggle_star.trigger()
+    assert window.pending_tasks()
+    window.close()
+    synced.run(window.finish_pending())
+    assert synced.engine.store.ops.list() == []  # nothing left behind
+    assert "\\Flagged" in server_flags(synced.server, synced.user)[5]
 
 
 def test_every_widget_has_an_accessible_name(qtbot: QtBot, synced: Synced) -> None:
