@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from kittiwake.client.mime.compose import Attachment
@@ -42,8 +42,6 @@ class AttachmentList(QListWidget):
         self.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         self.setToolTip(self.tr("Delete removes the selected attachments"))
         remove = QAction(self.tr("Remove attachment"), self)
-        remove.setShortcuts([QKeySequence.StandardKey.Delete, QKeySequence(Qt.Key.Key_Backspace)])
-        remove.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         remove.triggered.connect(self.remove_selected)
         self.addAction(remove)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
@@ -78,6 +76,12 @@ class AttachmentList(QListWidget):
             self._fit()
             self.sig_changed.emit()
         return added
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selectedItems():
+            self.remove_selected()
+            return
+        super().keyPressEvent(event)
 
     def remove_selected(self) -> None:
         for row in sorted((self.row(i) for i in self.selectedItems()), reverse=True):

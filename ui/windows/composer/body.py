@@ -85,7 +85,33 @@ class BodyEdit(QTextEdit):
         return "\n".join(lines)
 
     def html(self) -> str | None:
-        return self.toHtml() if self.rich else None
+        """HTML only when there is formatting to carry (like Thunderbird's "plain text when
+        possible"): an unformatted message goes as plain text alone."""
+        return self.toHtml() if self.rich and self.has_formatting() else None
+
+    def has_formatting(self) -> bool:
+        default = self.document().defaultFont()
+        block = self.document().begin()
+        while block.isValid():
+            if block.textList() is not None or block.blockFormat().indent():
+                return True
+            it = block.begin()
+            while not it.atEnd():
+                fmt = it.fragment().charFormat()
+                if (
+                    fmt.isAnchor()
+                    or fmt.fontWeight() > QFont.Weight.Normal.value
+                    or fmt.fontItalic()
+                    or fmt.fontUnderline()
+                    or (
+                        fmt.hasProperty(QTextCharFormat.Property.FontFamilies)
+                        and fmt.fontFamilies() not in (None, [], default.families())
+                    )
+                ):
+                    return True
+                it += 1
+            block = block.next()
+        return False
 
     # --- formatting ----------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -145,6 +146,7 @@ class ComposerWindow(QMainWindow):
         self._identity = draft.identity
         self._pending: Draft | None = None
         self.send_task: asyncio.Task[None] | None = None
+        self.upload_task: asyncio.Task[None] | None = None
         self._dirty = False
         self._unsent_upload = False
         self._closing = False
@@ -404,7 +406,9 @@ class ComposerWindow(QMainWindow):
     def _upload_now(self) -> None:
         if self._unsent_upload and self._pending is None:
             self._unsent_upload = False
-            bridge.start(upload_drafts(self.engine, self.account), name="upload drafts")
+            self.upload_task = bridge.start(
+                upload_drafts(self.engine, self.account), name="upload drafts"
+            )
 
     # --- sending -------------------------------------------------------------------------
 
@@ -422,7 +426,14 @@ class ComposerWindow(QMainWindow):
             draft = self.current_draft(strict=True)
             if not (draft.to or draft.cc or draft.bcc):
                 raise FieldError("to", KittiwakeError(self.tr("Add at least one recipient.")))
-            build_message(draft)  # the last checks (extra headers, message ids, files)
+            # The remaining checks (extra headers, message ids) without reading attachments,
+            # which queueing reads anyway; a file that went missing is caught here already.
+            build_message(replace(draft, attachments=()))
+            for attachment in draft.attachments:
+                if attachment.data is None and not os.access(attachment.path or "", os.R_OK):
+                    raise FileNotFoundError(
+                        self.tr("The attached file {0} cannot be read.").format(attachment.name)
+                    )
         except FieldError as problem:
             self.rows[problem.field].show_error(problem.error.message)
             self.rows[problem.field].field.setFocus()

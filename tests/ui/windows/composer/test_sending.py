@@ -149,3 +149,31 @@ def test_autocomplete_offers_an_address_seen_in_the_cache(
     assert window.to.text() == "bob@example.test, Carol Example <carol@example.test>,"
     addresses = [a.addr_spec for a in window.current_draft().to]
     assert addresses == ["bob@example.test", "carol@example.test"]
+
+
+def test_autosaved_drafts_reach_the_servers_drafts_folder(
+    qtbot: QtBot,
+    qasync_loop: asyncio.AbstractEventLoop,
+    mail_server: MailServer,
+    server_engine: EngineFactory,
+) -> None:
+    alice = mail_server.new_user("alice")
+    engine = server_engine(alice)
+    window = ComposerWindow(engine, "work", autosave_ms=10, upload_ms=50)
+    qtbot.addWidget(window)
+    window.show()
+
+    async def scenario() -> None:
+        saved = expect(qasync_loop, window.sig_draft_saved)
+        window.subject.setText("draft on the server")
+        await asyncio.wait_for(saved, 10)
+        uploading = expect(qasync_loop, window._upload.timeout)
+        await asyncio.wait_for(uploading, 10)
+        assert window.upload_task is not None
+        await asyncio.wait_for(window.upload_task, 30)
+
+    run(qasync_loop, scenario())
+    uids = mail_server.mailbox_uids(alice, "Drafts")
+    assert len(uids) == 1
+    assert b"Subject: draft on the server" in mail_server.fetch_raw(alice, uids[0], "Drafts")
+    assert engine.store.ops.list("work") == []

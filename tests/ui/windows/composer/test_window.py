@@ -208,3 +208,72 @@ def test_autosave_keeps_the_draft_locally_and_it_reopens(
     assert again.current_draft(strict=False).message_id == message_id
     # The upload to the server's Drafts waits in the operation queue.
     assert offline_engine.store.ops.list("work")
+
+
+def test_unformatted_rich_text_goes_as_plain_text_alone(
+    qtbot: QtBot, offline_engine: Engine
+) -> None:
+    window = composer(qtbot, offline_engine)
+    assert window.rich_action.isChecked()
+    window.body.insertPlainText("Just words.\n")
+    assert window.current_draft(strict=False).html is None
+
+
+def test_a_formatted_draft_with_attachments_reopens_as_it_was(
+    qtbot: QtBot, offline_engine: Engine, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("the notes\n")
+    window = composer(qtbot, offline_engine)
+    window.subject.setText("Formatted")
+    window.body.setPlainText("")
+    window.italic_action.setChecked(True)
+    window.body.insertPlainText("slanted")
+    window.attachments.add_files([str(notes)])
+    message_id = window.save_draft()
+    assert message_id is not None
+    raw = offline_engine.draft_message("work", message_id)
+    assert raw is not None
+
+    draft = draft_from_raw(raw, offline_engine.account("work").identities)
+    assert draft.html is not None and "slanted" in draft.html
+    assert [(a.name, a.data) for a in draft.attachments] == [("notes.txt", b"the notes\n")]
+    again = composer(qtbot, offline_engine, draft=draft)
+    assert again.rich_action.isChecked()
+    assert again.body.has_formatting() and "slanted" in again.body.toPlainText()
+    assert again.attachments.count() == 1
+
+
+def test_delete_removes_the_selected_attachment(
+    qtbot: QtBot, offline_engine: Engine, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text("a")
+    second.write_text("b")
+    window = composer(qtbot, offline_engine, files=lambda _parent: [str(first), str(second)])
+    window.attach_action.trigger()
+    assert window.attachments.count() == 2
+    window.attachments.setFocus()
+    window.attachments.item(0).setSelected(True)
+    qtbot.keyClick(window.attachments, Qt.Key.Key_Delete)
+    assert [a.name for a in window.current_draft(strict=False).attachments] == ["b.txt"]
+
+
+def test_closing_during_the_undo_delay_sends(
+    qtbot: QtBot, offline_engine: Engine, qasync_loop: asyncio.AbstractEventLoop
+) -> None:
+    from kittiwake.client.settings import Settings
+
+    window = composer(qtbot, offline_engine, settings=Settings(undo_send_seconds=30))
+    window.to.setText("bob@example.test")
+    window.subject.setText("Before the delay ends")
+
+    async def scenario() -> None:
+        assert window.send()
+        window.close()
+        assert window.send_task is not None
+        await asyncio.wait_for(window.send_task, 30)  # nobody listens on port 9: it waits
+
+    run(qasync_loop, scenario())
+    [item] = offline_engine.store.outbox.list()
+    assert item.state.value == "queued" and item.last_error
