@@ -42,6 +42,7 @@ from kittiwake.client.sync.folder_sync import (
     Emit,
     FolderResult,
     FolderSync,
+    is_unchanged,
 )
 from kittiwake.client.sync.folders import FolderList
 
@@ -88,6 +89,7 @@ class AccountResult:
     totals: FolderResult = field(default_factory=FolderResult)
     error: KittiwakeError | None = None
     failed_folder: str = ""
+    unchanged: list[str] = field(default_factory=list)  # skipped: LIST-STATUS said so
 
     @property
     def ok(self) -> bool:
@@ -105,6 +107,7 @@ class AccountSync:
     allow: Capabilities = field(default_factory=Capabilities)
     backoff: Backoff = field(default_factory=Backoff)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    _statuses: dict[str, dict[str, int]] = field(default_factory=dict, init=False)
 
     async def _connect(self) -> ImapClient:
         self.emit(SyncProgress(self.account, "", Phase.CONNECTING, 0, 1))
@@ -180,7 +183,9 @@ class AccountSync:
 
     async def _folders(self, client: ImapClient, only: Sequence[str] | None) -> list[str]:
         self.emit(SyncProgress(self.account, "", Phase.FOLDERS, 0, 1))
-        folders, changed = await FolderList(client, self.store, self.account).refresh()
+        listing = FolderList(client, self.store, self.account)
+        folders, changed = await listing.refresh()
+        self._statuses = listing.statuses
         if changed:
             self.emit(FolderListChanged(self.account))
         names = [f.name for f in _inbox_first(folders)]
@@ -200,6 +205,10 @@ class AccountSync:
         return wanted
 
     async def _folder(self, client: ImapClient, folder: Folder, result: AccountResult) -> None:
+        status = self._statuses.pop(folder.name, None)  # good for the first attempt only
+        if status is not None and is_unchanged(self.store, folder, status, self.policy):
+            result.unchanged.append(folder.name)
+            return
         outcome = await FolderSync(
             client, self.store, folder, self.emit, self.policy, self.allow
         ).run()

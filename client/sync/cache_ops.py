@@ -30,6 +30,15 @@ def uids_needing_body(store: Store, folder_id: int, since: int | None) -> list[i
     return [int(row[0]) for row in store.db.conn.execute(sql, params)]
 
 
+def any_needing_body(store: Store, folder_id: int, since: int | None) -> bool:
+    sql = "SELECT 1 FROM messages WHERE folder_id = ? AND has_body = 0"
+    params: list[object] = [folder_id]
+    if since is not None:
+        sql += " AND max(date, internal_date) >= ?"
+        params.append(since)
+    return store.db.conn.execute(sql + " LIMIT 1", params).fetchone() is not None
+
+
 def sizes_by_uid(store: Store, folder_id: int) -> dict[int, int]:
     rows = store.db.conn.execute("SELECT uid, size FROM messages WHERE folder_id = ?", (folder_id,))
     return {int(uid): int(size) for uid, size in rows}

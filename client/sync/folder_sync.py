@@ -310,6 +310,22 @@ class FolderSync:
             flush()
 
 
+def is_unchanged(store: Store, folder: Folder, status: dict[str, int], policy: BodyPolicy) -> bool:
+    """True when a STATUS (from LIST-STATUS) proves the cached folder is up to date: same
+    UIDVALIDITY, UIDNEXT, message count and HIGHESTMODSEQ, and no body left to download.
+    Without HIGHESTMODSEQ a flag change cannot be ruled out, so the folder is synced."""
+    modseq = status.get("HIGHESTMODSEQ")
+    return (
+        folder.uidvalidity is not None
+        and status.get("UIDVALIDITY") == folder.uidvalidity
+        and status.get("UIDNEXT") == folder.uidnext
+        and status.get("MESSAGES") == folder.total_count
+        and modseq is not None
+        and modseq == folder.highestmodseq
+        and not (policy.enabled and cache_ops.any_needing_body(store, folder.id, policy.since()))
+    )
+
+
 def _body_batches(uids: list[int], sizes: dict[int, int]) -> list[list[int]]:
     batches: list[list[int]] = []
     current: list[int] = []

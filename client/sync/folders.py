@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kittiwake.client.imap.mailboxes import STATUS_ITEMS, MailboxCommands
 from kittiwake.client.imap.mailboxes import Folder as ImapFolder
-from kittiwake.client.imap.mailboxes import MailboxCommands
 from kittiwake.client.store.model import Folder, FolderInfo, Role
 from kittiwake.client.store.store import Store
 
@@ -99,11 +99,22 @@ class FolderList:
         self.client = client
         self.store = store
         self.account = account
+        self.statuses: dict[str, dict[str, int]] = {}  # from the last refresh, when offered
 
     async def refresh(self) -> tuple[list[Folder], bool]:
         """LIST, store, drop folders that vanished; returns the selectable folders and
         whether anything changed."""
-        listed = [f for f in assign_roles(await self.client.list()) if f.selectable]
+        caps = self.client.capabilities
+        # LIST-STATUS: every folder's counters in the same round trip, so the account sync
+        # can skip SELECTing folders where nothing happened (client/sync/folder_sync.py).
+        items = (*STATUS_ITEMS, "HIGHESTMODSEQ") if caps.condstore else STATUS_ITEMS
+        found = await self.client.list(status=items if caps.list_status else ())
+        self.statuses = {f.name: f.status for f in found if f.status is not None}
+        if "INBOX" not in self.statuses:
+            inbox = next((v for k, v in self.statuses.items() if k.upper() == "INBOX"), None)
+            if inbox is not None:
+                self.statuses["INBOX"] = inbox
+        listed = [f for f in assign_roles(found) if f.selectable]
         before = {
             (f.name, f.role, f.subscribed, f.delimiter)
             for f in self.store.folders.list(self.account)

@@ -133,3 +133,20 @@ async def test_disk_full_rolls_back_and_the_next_sync_resumes(mail_server: MailS
     again = await runner(mail_server, user, store).run()
     assert again.ok
     assert cache_state(store, ACCOUNT) == server_state(mail_server, user)
+
+
+async def test_unchanged_folders_are_not_selected(mail_server: MailServer) -> None:
+    user = mail_server.new_user()
+    mail_server.doveadm("mailbox", "create", "-u", user.name, "Work")
+    fill(mail_server, user, 4)
+    fill(mail_server, user, 2, mailbox="Work", start=50)
+    store = Store.open(":memory:")
+    first = await runner(mail_server, user, store).run()
+    assert first.ok and first.unchanged == []
+    second = await runner(mail_server, user, store).run()
+    assert second.ok and set(second.unchanged) == set(second.folders)  # one LIST, no SELECT
+    mail_server.flags(user, "add", "\\Flagged", mailbox="Work", query="UID 1")
+    third = await runner(mail_server, user, store).run()
+    assert "Work" not in third.unchanged and "INBOX" in third.unchanged
+    assert third.totals.flags_changed == 1
+    assert cache_state(store, ACCOUNT, "Work") == server_state(mail_server, user, "Work")
