@@ -110,6 +110,8 @@ class FolderTreeModel(QStandardItemModel):
             parent_name, _, leaf = (
                 folder.name.rpartition(delimiter) if delimiter else ("", "", folder.name)
             )
+            if parent_name not in parents:  # a top-level name that merely contains the delimiter
+                parent_name, leaf = "", folder.name
             item = self._item(
                 self._title(folder, leaf), Kind.FOLDER, role_icon(folder.role), folder
             )

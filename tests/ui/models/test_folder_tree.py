@@ -1,0 +1,85 @@
+"""The folder tree: special folders first, nesting, the Outbox only when it holds mail, drops."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from pytestqt.qtbot import QtBot
+
+from kittiwake.client.engine import Engine
+from kittiwake.client.store.model import FolderInfo, Role
+from kittiwake.client.sync.outbox import enqueue
+from kittiwake.ui.models.folder_tree import KIND_ROLE, UNREAD_ROLE, FolderTreeModel, Kind
+from kittiwake.ui.models.message_list import encode_ids
+from tests.client.accounts.fakes import MemoryKeyring, keyring_backend
+from tests.client.sync.cli_helpers import ACCOUNT, add_account
+from tests.servers.fixtures import MailServer
+from tests.ui.models.synthetic import fill_folder
+
+
+@pytest.fixture
+def engine(
+    tmp_path: Path, mail_server: MailServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    with keyring_backend(MemoryKeyring()):
+        add_account(tmp_path, mail_server, mail_server.new_user("tree"), monkeypatch)
+        with Engine.open(tmp_path) as engine:
+            store = engine.store
+            for name, role in (
+                ("Trash", Role.TRASH), ("Projects", None), ("Projects/Kittiwake", None),
+                ("Sent", Role.SENT), ("Archive", Role.ARCHIVE), ("<b>odd</b>", None),
+            ):  # fmt: skip
+                store.folders.upsert(FolderInfo(ACCOUNT, name, "/", role))
+            fill_folder(engine, ACCOUNT, 30)  # INBOX: every third unread -> 10
+            yield engine
+
+
+def children(model: FolderTreeModel, parent: QModelIndex) -> list[QModelIndex]:
+    return [model.index(r, 0, parent) for r in range(model.rowCount(parent))]
+
+
+def test_order_nesting_and_counts(qtbot: QtBot, engine: Engine) -> None:
+    model = FolderTreeModel(engine)
+    unified, account = children(model, QModelIndex())
+    assert unified.data(KIND_ROLE) == Kind.UNIFIED and unified.data(UNREAD_ROLE) == 10
+    names = [i.data() for i in children(model, account)]
+    assert names == ["Inbox", "Sent", "Archive", "Trash", "<b>odd</b>", "Projects"]
+    projects = children(model, account)[-1]
+    assert [i.data() for i in children(model, projects)] == ["Kittiwake"]
+    inbox = children(model, account)[0]
+    assert inbox.data(UNREAD_ROLE) == 10 and inbox.siblingAtColumn(1).data() == "10"
+    assert inbox.data(Qt.ItemDataRole.FontRole).bold()
+
+
+def test_outbox_appears_when_it_holds_mail(qtbot: QtBot, engine: Engine) -> None:
+    model = FolderTreeModel(engine)
+    assert not model.index_of_kind(Kind.OUTBOX).isValid()
+    enqueue(engine.store, ACCOUNT, b"From: a@example.test\r\nSubject: x\r\n\r\nbody\r\n")
+    model.rebuild()
+    outbox = model.index_of_kind(Kind.OUTBOX)
+    assert outbox.isValid() and outbox.siblingAtColumn(1).data() == "1"
+
+
+def test_counts_update_in_place(qtbot: QtBot, engine: Engine) -> None:
+    model = FolderTreeModel(engine)
+    inbox = engine.folder(ACCOUNT, "INBOX")
+    first = engine.messages(inbox.id, unread_only=True, limit=1).rows[0]
+    index = model.index_of_folder(inbox.id)
+    from kittiwake.client.store.model import Flag
+
+    engine.mark([first.id], add=Flag.SEEN)
+    model.update_counts()
+    assert index.isValid() and index.data(UNREAD_ROLE) == 9  # same index: nothing rebuilt
+
+
+def test_a_drop_on_a_folder_asks_for_a_move(qtbot: QtBot, engine: Engine) -> None:
+    model = FolderTreeModel(engine)
+    trash = model.index_of_folder(engine.folder(ACCOUNT, "Trash").id)
+    with qtbot.waitSignal(model.sig_messages_dropped) as dropped:
+        assert model.dropMimeData(encode_ids([3, 4]), Qt.DropAction.MoveAction, -1, -1, trash)
+    assert dropped.args == [[3, 4], engine.folder(ACCOUNT, "Trash").id]
+    account = model.index(1, 0)
+    assert not model.canDropMimeData(encode_ids([3]), Qt.DropAction.MoveAction, -1, -1, account)
