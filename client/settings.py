@@ -22,6 +22,7 @@ from kittiwake.client.accounts.config import write_atomically
 from kittiwake.client.accounts.toml_writer import TomlValue, dumps
 from kittiwake.client.net.errors import ConfigError
 from kittiwake.client.paths import Paths
+from kittiwake.client.sync.folder_sync import BodyPolicy
 
 FORMAT = "kittiwake-settings"
 SCHEMA_VERSION = 1
@@ -53,6 +54,11 @@ class Settings:
     notifications: bool = True
     undo_send_seconds: int = 5
     theme_follows_system: bool = True
+
+    def body_policy(self) -> BodyPolicy:
+        """What the sync keeps offline: `Engine.open(..., policy=settings.body_policy())`."""
+        days = self.download_days if self.download_policy is DownloadPolicy.RECENT else None
+        return BodyPolicy(days=days)
 
     def allows_remote_content(self, sender: str) -> bool:
         if self.remote_content is RemoteContent.ALLOW:

@@ -81,3 +81,10 @@ def test_unknown_keys_are_ignored(tmp_path: Path) -> None:
         "undo_send_seconds = 12\n"
     )
     assert file.load() == Settings(undo_send_seconds=12)
+
+
+def test_the_download_policy_becomes_the_syncs_body_policy() -> None:
+    assert Settings().body_policy().days is None
+    recent = Settings(download_policy=DownloadPolicy.RECENT, download_days=14)
+    policy = recent.body_policy()
+    assert policy.days == 14 and policy.since(now=100 * 86400) == 86 * 86400
