@@ -255,7 +255,7 @@ def test_delete_removes_the_selected_attachment(
     assert window.attachments.count() == 2
     window.attachments.setFocus()
     window.attachments.item(0).setSelected(True)
-    qtbot.keyClick(window.attachments, Qt.Key.Key_Delete)
+    qtbot.keyClick(window.attachments, Qt.Key.Key_Delete)  # type: ignore[no-untyped-call]
     assert [a.name for a in window.current_draft(strict=False).attachments] == ["b.txt"]
 
 
@@ -277,3 +277,27 @@ def test_closing_during_the_undo_delay_sends(
     run(qasync_loop, scenario())
     [item] = offline_engine.store.outbox.list()
     assert item.state.value == "queued" and item.last_error
+
+
+def test_forward_inline_quotes_the_header_block_and_carries_attachments(
+    qtbot: QtBot, offline_engine: Engine
+) -> None:
+    from kittiwake.client.mime.forward import FORWARD_MARKER, ForwardMode, forward
+
+    original = (
+        b"From: Bob <bob@example.test>\r\nTo: alice@example.test\r\nSubject: Photos\r\n"
+        b"Message-ID: <p1@example.test>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        b"Content-Type: text/plain\r\n\r\nHere they are.\r\n--b\r\n"
+        b'Content-Type: image/png\r\nContent-Disposition: attachment; filename="a.png"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b--\r\n"
+    )
+    identities = offline_engine.account("work").identities
+    draft = forward(original, identities, ForwardMode.INLINE)
+    window = composer(qtbot, offline_engine, draft=draft)
+    assert window.subject.text() == "Fwd: Photos" and window.to.text() == ""
+    assert not window.rich_action.isChecked()
+    text = window.body.toPlainText()
+    assert FORWARD_MARKER in text and "Here they are." in text
+    assert [a.name for a in window.current_draft(strict=False).attachments] == ["a.png"]
+    assert window.current_draft(strict=False).in_reply_to is None
