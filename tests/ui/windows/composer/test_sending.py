@@ -4,8 +4,10 @@ the outbox, and autocomplete from addresses a sync put in the cache."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from kittiwake.client.engine import Engine
@@ -13,6 +15,7 @@ from kittiwake.client.settings import Settings
 from kittiwake.client.store.queue import OutboxState
 from kittiwake.ui.windows.composer import ComposerWindow
 from kittiwake.ui.windows.composer.reopen import draft_from_raw
+from tests.client.test_no_secrets_on_disk import assert_no_secret_leaked
 from tests.servers.fixtures import MailServer, MailUser
 from tests.ui.windows.composer.conftest import EngineFactory, expect, run
 
@@ -37,7 +40,9 @@ def test_send_arrives_after_the_undo_delay(
     qasync_loop: asyncio.AbstractEventLoop,
     mail_server: MailServer,
     server_engine: EngineFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     alice, bob = mail_server.new_user("alice"), mail_server.new_user("bob")
     engine = server_engine(alice)
     window = composer(qtbot, engine, undo_seconds=0)
@@ -59,6 +64,9 @@ def test_send_arrives_after_the_undo_delay(
     draft_id = window.current_draft(strict=False).message_id
     assert draft_id is not None and engine.draft_message("work", draft_id) is None
     assert not window.isVisible()
+    # The cache, the drafts and the log hold the message, never the password.
+    home = engine.paths.data_dir.parent
+    assert_no_secret_leaked(home, alice.name, alice.password, caplog.records)
 
 
 def test_undo_cancels_the_send_and_the_draft_is_back(
