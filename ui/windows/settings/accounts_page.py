@@ -72,13 +72,19 @@ class ServerBox(QGroupBox):
         host = self.host.text().strip()
         if not host or any(c.isspace() for c in host):
             raise ValueError(self.tr("A server host name is missing or has spaces."))
-        return replace(
+        edited = replace(
             server,
             host=host,
             port=self.port.value(),
             security=Security(self.security.currentData()),
             username=self.username.text().strip(),
         )
+        if (edited.host.lower(), edited.port) != (server.host.lower(), server.port):
+            # The accepted certificate belonged to the old server; the new one must be
+            # verified (or accepted again in the wizard), never trusted through the old pin.
+            edited = replace(edited, pinned_sha256=None)
+        edited.endpoint()  # raises InsecureConfiguration: no clear text to a remote host
+        return edited
 
 
 class IdentitiesBox(QGroupBox):

@@ -107,6 +107,10 @@ def test_a_corrupt_settings_file_is_shown_and_never_replaced(qtbot: QtBot, engin
 
 
 def test_servers_and_identities_are_edited(qtbot: QtBot, engine: Engine) -> None:
+    pinned = engine.account("work")
+    engine.update_account(
+        replace(pinned, incoming=replace(pinned.incoming, pinned_sha256="ab" * 32))
+    )
     window = dialog(qtbot, engine)
     page = window.accounts
     assert page.list.count() == 2 and page.current() is not None
@@ -133,6 +137,7 @@ def test_servers_and_identities_are_edited(qtbot: QtBot, engine: Engine) -> None
         993,
         465,
     )
+    assert saved.incoming.pinned_sha256 is None  # the pin was for the old host
     assert saved.identities[-1].address == "alice.work@example.test"
     assert saved.identities[-1].signature == "Regards"
     assert len(saved.identities) == 3
@@ -159,3 +164,13 @@ def test_removing_an_account_deletes_its_passwords_and_cache(
     assert engine.store.ops.list("work") == []
     assert window.accounts.list.count() == 1
     assert "removed" in window.accounts.message.text()
+
+
+def test_clear_text_to_a_remote_host_is_refused(qtbot: QtBot, engine: Engine) -> None:
+    window = dialog(qtbot, engine)
+    page = window.accounts
+    page.outgoing.host.setText("smtp.example.org")
+    page.outgoing.security.setCurrentIndex(page.outgoing.security.count() - 1)  # plain
+    assert not page.save()
+    assert page.message.text()
+    assert engine.account("work").outgoing.host == "127.0.0.1"
