@@ -140,6 +140,7 @@ class ComposerWindow(QMainWindow):
         self.account = engine.account(account).id
         if draft is None:
             draft = new_draft(engine.account(account).identities[0])
+        self._saved = draft.message_id is not None  # a reopened draft is saved already
         if draft.message_id is None:  # fixed now, so each save replaces the same draft
             draft = replace(draft, message_id=make_message_id(draft.identity))
         self._base = draft  # threading headers and the Message-ID travel unchanged
@@ -239,6 +240,9 @@ class ComposerWindow(QMainWindow):
         self.attach_action = QAction(self.tr("Attach…"), self)
         self.attach_action.triggered.connect(lambda: self.attachments.add_files(self.files(self)))
         bar.addAction(self.attach_action)
+        self.discard_action = QAction(self.tr("Discard"), self)
+        self.discard_action.triggered.connect(self.discard)
+        bar.addAction(self.discard_action)
         bar.addSeparator()
         self.bold_action = QAction(self.tr("Bold"), self, checkable=True)
         self.bold_action.setShortcut(QKeySequence.StandardKey.Bold)
@@ -324,7 +328,10 @@ class ComposerWindow(QMainWindow):
         account, identity = self.identity.itemData(index)
         self.body.swap_signature(self._identity, identity)
         self._identity = identity
-        self.account = account
+        if account != self.account:
+            # The draft moves to the other account; no copy stays behind in the old one.
+            self._forget_saved_draft()
+            self.account = account
 
     def _update_title(self) -> None:
         subject = " ".join(self.subject.text().split())
@@ -398,10 +405,27 @@ class ComposerWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("The draft was not saved: ") + str(error))
             return None
         self._dirty = False
+        self._saved = True
         self._unsent_upload = True
         self.statusBar().showMessage(self.tr("Draft saved"), 3000)
         self.sig_draft_saved.emit(message_id)
         return message_id
+
+    def _forget_saved_draft(self) -> None:
+        if self._saved and self._base.message_id:
+            self.engine.discard_draft(self.account, self._base.message_id)
+            self._saved = False
+
+    def discard(self) -> bool:
+        """Throw the draft away (after asking): the local copy now, the server's on replay."""
+        question = self.tr("Delete this draft? It cannot be brought back.")
+        if not self.confirm(self, self.tr("Discard draft"), question):
+            return False
+        self._autosave.stop()
+        self._forget_saved_draft()
+        self._dirty = False
+        self.close()
+        return True
 
     def _upload_now(self) -> None:
         if self._unsent_upload and self._pending is None:
@@ -459,7 +483,8 @@ class ComposerWindow(QMainWindow):
         widgets = (self.identity, self.to, self.cc, self.bcc, self.subject, self.body)
         for widget in (*widgets, self.attachments):
             widget.setEnabled(on)
-        for action in (self.send_action, self.attach_action, self.rich_action):
+        actions = (self.send_action, self.attach_action, self.discard_action, self.rich_action)
+        for action in actions:
             action.setEnabled(on)
         for action in self.format_actions:
             action.setEnabled(on and self.body.rich)

@@ -301,3 +301,16 @@ def test_forward_inline_quotes_the_header_block_and_carries_attachments(
     assert FORWARD_MARKER in text and "Here they are." in text
     assert [a.name for a in window.current_draft(strict=False).attachments] == ["a.png"]
     assert window.current_draft(strict=False).in_reply_to is None
+
+
+def test_discard_deletes_the_saved_draft(qtbot: QtBot, offline_engine: Engine) -> None:
+    answers = [False, True]
+    window = composer(qtbot, offline_engine, confirm=lambda *_: answers.pop(0))
+    window.subject.setText("Never mind")
+    message_id = window.save_draft()
+    assert message_id is not None
+    assert not window.discard()  # "no": nothing happens
+    assert offline_engine.draft_message("work", message_id) is not None
+    assert window.discard()
+    assert offline_engine.draft_message("work", message_id) is None
+    assert not window.isVisible()
