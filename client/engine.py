@@ -557,6 +557,7 @@ class Engine:
         item_id = outbox.enqueue(self.store, account_id, raw, address=draft.identity.address)
         if draft.message_id:
             self.discard_draft(account_id, draft.message_id)
+        self._emit(FolderListChanged(account_id))  # the Outbox folder appears or grows
         return item_id
 
     async def send_outbox(self, account: str, *, now: bool = True) -> SendReport:
@@ -572,7 +573,10 @@ class Engine:
                     outbox.retry(self.store, item.id)
         link = AccountLink.for_account(chosen, self.resolver)
         sender = OutboxSender(self.store, link, lock_path=self.paths.data_dir / "outbox.lock")
-        return await sender.run()
+        try:
+            return await sender.run()
+        finally:
+            self._emit(FolderListChanged(chosen.id))  # the Outbox count changed (or not)
 
     def update_account(self, account: Account) -> None:
         """Save edited servers or identities of an existing account (same id)."""

@@ -264,6 +264,10 @@ def test_closing_during_the_undo_delay_sends(
 ) -> None:
     from kittiwake.client.settings import Settings
 
+    from kittiwake.client.events import Event, FolderListChanged
+
+    events: list[Event] = []
+    offline_engine.add_listener(events.append)
     window = composer(qtbot, offline_engine, settings=Settings(undo_send_seconds=30))
     window.to.setText("bob@example.test")
     window.subject.setText("Before the delay ends")
@@ -277,6 +281,7 @@ def test_closing_during_the_undo_delay_sends(
     run(qasync_loop, scenario())
     [item] = offline_engine.store.outbox.list()
     assert item.state.value == "queued" and item.last_error
+    assert FolderListChanged("work") in events  # the main window shows the Outbox
 
 
 def test_forward_inline_quotes_the_header_block_and_carries_attachments(
