@@ -10,8 +10,11 @@ from PySide6.QtGui import QDropEvent
 from pytestqt.qtbot import QtBot
 
 from kittiwake.client.engine import Engine
+from kittiwake.client.events import Event, FolderListChanged
 from kittiwake.client.mime.compose import build_message
+from kittiwake.client.mime.forward import FORWARD_MARKER, ForwardMode, forward
 from kittiwake.client.mime.reply import ReplyMode, reply
+from kittiwake.client.settings import Settings
 from kittiwake.ui.windows.composer import ComposerWindow
 from kittiwake.ui.windows.composer.reopen import draft_from_raw
 from tests.ui.windows.composer.conftest import expect, run
@@ -262,10 +265,6 @@ def test_delete_removes_the_selected_attachment(
 def test_closing_during_the_undo_delay_sends(
     qtbot: QtBot, offline_engine: Engine, qasync_loop: asyncio.AbstractEventLoop
 ) -> None:
-    from kittiwake.client.settings import Settings
-
-    from kittiwake.client.events import Event, FolderListChanged
-
     events: list[Event] = []
     offline_engine.add_listener(events.append)
     window = composer(qtbot, offline_engine, settings=Settings(undo_send_seconds=30))
@@ -287,8 +286,6 @@ def test_closing_during_the_undo_delay_sends(
 def test_forward_inline_quotes_the_header_block_and_carries_attachments(
     qtbot: QtBot, offline_engine: Engine
 ) -> None:
-    from kittiwake.client.mime.forward import FORWARD_MARKER, ForwardMode, forward
-
     original = (
         b"From: Bob <bob@example.test>\r\nTo: alice@example.test\r\nSubject: Photos\r\n"
         b"Message-ID: <p1@example.test>\r\nMIME-Version: 1.0\r\n"
