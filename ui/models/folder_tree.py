@@ -63,19 +63,21 @@ def folder_order(folder: Folder) -> tuple[int, str]:
 class FolderTreeModel(QStandardItemModel):
     # (message ids, destination folder id): a drag from the message list landed on a folder
     sig_messages_dropped = Signal(list, int)
+    sig_rebuilt = Signal()
 
     def __init__(self, engine: Engine) -> None:
         super().__init__()
         self.engine = engine
         self._bold = QFont()
         self._bold.setBold(True)
+        self.setColumnCount(2)
         self.rebuild()
 
     # --- building ----------------------------------------------------------------------------
 
     def rebuild(self) -> None:
-        self.clear()
-        self.setColumnCount(2)
+        # Rows only: clear() would drop the columns and with them the view's header setup.
+        self.removeRows(0, self.rowCount())
         root = self.invisibleRootItem()
         accounts = self.engine.accounts()
         folders = self.engine.folders()
@@ -101,6 +103,7 @@ class FolderTreeModel(QStandardItemModel):
             root.appendRow([node, self._count_item()])
             self._add_folders(node, [f for f in folders if f.account == account.id])
         self.update_counts()
+        self.sig_rebuilt.emit()
 
     def _add_folders(self, account_node: QStandardItem, folders: Sequence[Folder]) -> None:
         parents: dict[str, QStandardItem] = {}

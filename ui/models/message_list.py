@@ -23,7 +23,8 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon
+from PySide6.QtWidgets import QApplication, QStyle
 
 from kittiwake.client.store.model import MessageSummary, SortKey
 from kittiwake.ui.models.sources import FolderSource, ListSource
@@ -86,6 +87,11 @@ def short_date(epoch: int, now: float | None = None) -> str:
     if time.strftime("%Y-%m-%d", local) == time.strftime("%Y-%m-%d", time.localtime(now)):
         return time.strftime("%H:%M", local)
     return time.strftime("%Y-%m-%d %H:%M", local)
+
+
+def attachment_icon() -> QIcon:
+    style = QApplication.style()
+    return QIcon.fromTheme("mail-attachment", style.standardIcon(QStyle.StandardPixmap.SP_FileIcon))
 
 
 class MessageListModel(QAbstractTableModel):
@@ -168,11 +174,17 @@ class MessageListModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DecorationRole and section == Column.ATTACHMENT:
+            return attachment_icon()
+        if role == Qt.ItemDataRole.ToolTipRole and section == Column.ATTACHMENT:
+            return self.tr("Attachment")
+        if role != Qt.ItemDataRole.DisplayRole:
             return None
         titles = {
             Column.FLAGGED: self.tr("★"),
-            Column.ATTACHMENT: self.tr("📎"),
+            Column.ATTACHMENT: "",
             Column.SENDER: self.tr("From"),
             Column.SUBJECT: self.tr("Subject"),
             Column.DATE: self.tr("Date"),
@@ -189,6 +201,8 @@ class MessageListModel(QAbstractTableModel):
         column = Column(index.column())
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(message, column)
+        if role == Qt.ItemDataRole.DecorationRole and column is Column.ATTACHMENT:
+            return attachment_icon() if message.has_attachment else None
         if role == Qt.ItemDataRole.FontRole and message.unread:
             return self._bold
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -208,7 +222,7 @@ class MessageListModel(QAbstractTableModel):
         if column is Column.FLAGGED:
             return "★" if message.flagged else ""
         if column is Column.ATTACHMENT:
-            return "📎" if message.has_attachment else ""
+            return ""  # an icon (DecorationRole): no font is sure to have a paperclip
         if column is Column.SENDER:
             return message.sender.name or message.sender.address
         if column is Column.SUBJECT:

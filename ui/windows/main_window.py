@@ -458,6 +458,7 @@ class MainWindow(QMainWindow):
             await self.engine.sync()
             await self._replay()
         finally:
+            self._apply_pending()  # the views are current when "finished" is announced
             self.sig_sync_finished.emit()
 
     def replay_soon(self) -> None:

@@ -117,3 +117,26 @@ def test_a_search_source_counts_and_pages(big: tuple[Engine, int]) -> None:
     assert model.rowCount() == BIG // 10
     assert model.summary(0) is not None and model.summary(0).has_attachment  # type: ignore[union-attr]
     assert model.rows_fetched == PAGE
+
+
+def test_scrolling_on_from_a_page_seeks_with_a_cursor(big: tuple[Engine, int]) -> None:
+    engine, folder_id = big
+    source = FolderSource(engine, folder_id)
+    model = MessageListModel(source)
+    offsets: list[int] = []
+    original = engine.messages_at
+
+    def spy(folder: int, offset: int, **kwargs: object) -> list:  # type: ignore[type-arg]
+        offsets.append(offset)
+        return original(folder, offset, **kwargs)  # type: ignore[arg-type]
+
+    engine.messages_at = spy  # type: ignore[method-assign]
+    try:
+        jump = PAGE * 200
+        for row in range(jump, jump + PAGE * 3):
+            model.index(row, 0).data()
+        # One OFFSET read for the jump, then cursors; the rows are the same as by offset.
+        assert offsets == [jump]
+        assert model.summary(jump + PAGE) == original(folder_id, jump + PAGE, limit=1)[0]
+    finally:
+        del engine.messages_at

@@ -21,12 +21,16 @@ class FolderPane(QTreeView):
         self.setDropIndicatorShown(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self._after_reset()
+        model.sig_rebuilt.connect(self._after_reset)
+
+    def _after_reset(self) -> None:
         header = self.header()
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        if header.count() >= 2:
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.expandAll()
-        model.modelReset.connect(self.expandAll)
 
     def currentChanged(
         self,

@@ -1,0 +1,218 @@
+"""GUI figures: folder open, message open, the longest event-loop stall during a sync, RSS.
+
+    .venv/bin/python benchmarks/gui_bench.py [--rows 100000] [--sync 10000]
+
+1. Folder open: a 100,000-message synthetic folder (written through the cache's API), from
+   choosing it to the list painted (the model's count + the visible page + a full repaint of
+   the list view), then a scroll to the middle and to the end.
+2. Message open: a cached message shown in the message pane (the reader's MessageView; its
+   text view when QtWebEngine is absent or KITTIWAKE_NO_WEBENGINE=1), to its sig_rendered.
+3. Longest stall: the main window on a qasync loop while `engine.sync()` fetches a
+   10,000-message mailbox from the test Dovecot (no PROXY forwarder, benchmarks/imap_fetch.py);
+   a 5 ms QTimer heartbeat records the longest gap between its ticks.
+4. Peak RSS of this process at the end (after the 100,000-row folder was scrolled through).
+
+Runs offscreen. A measurement, not a test: prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if hasattr(os, "geteuid") and os.geteuid() == 0:  # QtWebEngine refuses root without it
+    os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
+
+ROOT = Path(__file__).resolve().parent.parent
+KITTIWAKE = [str(ROOT / ".venv" / "bin" / "kittiwake")]
+
+
+def folder_open(rows: int) -> None:
+    from kittiwake.client.engine import Engine
+    from kittiwake.ui.models.message_list import MessageListModel
+    from kittiwake.ui.models.sources import FolderSource
+    from kittiwake.ui.windows.main.list_pane import ListPane
+    from tests.ui.models.synthetic import fill_folder
+
+    home = Path(tempfile.mkdtemp(prefix="kw-guibench-"))
+    try:
+        engine = Engine.open(home)
+        start = time.perf_counter()
+        folder_id = fill_folder(engine, "bench", rows)
+        print(f"synthetic folder: {rows} messages written in {time.perf_counter() - start:.1f} s")
+        engine.close()
+        engine = Engine.open(home)  # cold-ish: a fresh connection, as at start-up
+        model = MessageListModel()
+        pane = ListPane(model)
+        pane.resize(900, 700)
+        pane.show()
+        start = time.perf_counter()
+        model.set_source(FolderSource(engine, folder_id))
+        pane.table.grab()
+        opened = time.perf_counter() - start
+        print(
+            f"folder open ({rows} messages): {opened * 1000:.1f} ms,"
+            f" {model.rows_fetched} rows read from the cache"
+        )
+        bar = pane.table.verticalScrollBar()
+        for where, value in (("middle", bar.maximum() // 2), ("end", bar.maximum())):
+            start = time.perf_counter()
+            bar.setValue(value)
+            pane.table.grab()
+            print(f"scroll to the {where}: {(time.perf_counter() - start) * 1000:.1f} ms")
+        # Scrolling down page by page from the middle: the continuing windows are keyset seeks.
+        step = pane.table.viewport().height() // pane.table.verticalHeader().defaultSectionSize()
+        value = bar.maximum() // 2
+        steps = 200
+        start = time.perf_counter()
+        for _ in range(steps):
+            value += step
+            bar.setValue(value)
+            pane.table.grab()
+        print(
+            f"paging down {steps} screens from the middle: "
+            f"{(time.perf_counter() - start) / steps * 1000:.1f} ms per screen;"
+            f" {model.rows_fetched} rows read in all"
+        )
+        pane.close()
+        engine.close()
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def prepare_mailbox(count: int) -> tuple[object, Path, Path]:
+    """A Dovecot user with `count` messages and a Kittiwake home with its account."""
+    from benchmarks.corpus import write_maildir
+    from benchmarks.imap_fetch import DirectDovecot
+
+    server = DirectDovecot()
+    server.start()
+    work = Path(tempfile.mkdtemp(prefix="kw-guibench-sync-"))
+    user = server.new_user("guibench")
+    maildir = Path(server.root) / "home" / user.name / "Maildir"
+    write_maildir(maildir, count, 1)
+    if os.geteuid() == 0:
+        subprocess.run(["chown", "-R", f"{server._uid}:{server._gid}", str(maildir)], check=True)
+    server.doveadm("index", "-u", user.name, "INBOX")
+    pwfile = work / "pw"
+    pwfile.write_text(user.password + "\n")
+    pwfile.chmod(0o600)
+    home = work / "home"
+    add = [
+        *KITTIWAKE, "--home", str(home), "accounts", "add", "bench",
+        "--address", user.address, "--incoming", "imap",
+        "--incoming-host", server.host, "--incoming-port", str(server._private["imaps"]),
+        "--incoming-security", "tls", "--smtp-host", server.host,
+        "--smtp-port", str(server._private["submissions"]), "--smtp-security", "tls",
+        "--username", user.name, "--ca-file", server.ca_file,
+        "--password-command", f"cat {pwfile}",
+    ]  # fmt: skip
+    subprocess.run(add, check=True, stdout=subprocess.DEVNULL)
+    return server, work, home
+
+
+async def sync_and_open(count: int, home: Path) -> None:
+    from PySide6.QtCore import QTimer
+
+    from kittiwake.client.engine import Engine
+    from kittiwake.ui.windows.main_window import MainWindow
+
+    engine = Engine.open(home)
+    window = MainWindow(engine, check_interval_ms=0)
+    window.mark_read_on_open = False
+    window.resize(1200, 760)
+    window.show()
+
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def beat() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    heartbeat = QTimer()
+    heartbeat.setInterval(5)
+    heartbeat.timeout.connect(beat)
+    heartbeat.start()
+    start = time.perf_counter()
+    (result,) = await engine.sync()
+    took = time.perf_counter() - start
+    heartbeat.stop()
+    assert result.ok, result.error
+    gaps.sort()
+    print(
+        f"sync of {count} messages with the window open: {took:.1f} s;"
+        f" longest event-loop stall {gaps[-1] * 1000:.0f} ms"
+        f" (99th percentile {gaps[int(len(gaps) * 0.99)] * 1000:.0f} ms, {len(gaps)} beats)"
+    )
+
+    # Message open: the newest message, shown in the message pane.
+    window._apply_pending()
+    window.open_folder(engine.folder("bench", "INBOX").id)
+    pane = window.message_pane
+    view = getattr(pane, "view", None)
+    timings = []
+    for row in range(5):
+        message_id = window.messages.summary(row).id  # type: ignore[union-attr]
+        rendered = asyncio.get_running_loop().create_future()
+        if view is not None:
+            view.sig_rendered.connect(
+                lambda f=rendered: f.done() or f.set_result(None)  # type: ignore[misc]
+            )
+        start = time.perf_counter()
+        pane.show_message(message_id)  # type: ignore[attr-defined]
+        if view is not None:
+            await asyncio.wait_for(rendered, 30)
+        timings.append(time.perf_counter() - start)
+    kind = "MessageView" if view is not None else "plain preview"
+    web = view is not None and getattr(view, "web", None) is not None
+    print(
+        f"message open ({kind}, {'web view' if web else 'text view'}): first"
+        f" {timings[0] * 1000:.0f} ms, then median {sorted(timings[1:])[2] * 1000:.0f} ms"
+    )
+    window.close()
+    await window.finish_pending()
+    engine.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--sync", type=int, default=10_000)
+    args = parser.parse_args()
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from kittiwake.ui.windows.reader import register_schemes
+
+    register_schemes()
+    app = QApplication([sys.argv[0]])
+    app.setQuitOnLastWindowClosed(False)
+    folder_open(args.rows)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    server, work, home = prepare_mailbox(args.sync)
+    try:
+        with loop:
+            loop.run_until_complete(sync_and_open(args.sync, home))
+    finally:
+        server.close()  # type: ignore[attr-defined]
+        shutil.rmtree(work, ignore_errors=True)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of the GUI process: {rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
