@@ -34,9 +34,10 @@ from kittiwake.client.events import (
     Phase,
     SyncProgress,
 )
+from kittiwake.client.imap import encode
 from kittiwake.client.imap.client import ImapClient
 from kittiwake.client.imap.mailboxes import Qresync, SelectedMailbox
-from kittiwake.client.imap.responses import FetchItem
+from kittiwake.client.imap.responses import FetchItem, Untagged
 from kittiwake.client.imap.seqset import format_uids
 from kittiwake.client.store.model import FlagChange, Folder
 from kittiwake.client.store.store import Store
@@ -148,6 +149,10 @@ class FolderSync:
             self._progress(Phase.CHANGES, len(cached), len(cached))
             cached = set(self.store.messages.uids(folder.id))
 
+        if not cached and box.exists > 0:
+            # A first sync: the newest headers by sequence number, before asking for every
+            # UID (a UID SEARCH of a 100,000-message folder costs more than the 50 headers).
+            cached = await self._newest_by_sequence(box.exists, use_modseq, result)
         new = await self._new_uids(box, watermark, cached)
         # The count check catches what the cheap paths cannot see (an expunge while we were
         # offline without QRESYNC, a crash between steps): then one UID SEARCH ALL decides.
@@ -237,6 +242,32 @@ class FolderSync:
         # "n:*" always matches the highest UID, even below n.
         skip = cached | self._pending
         return sorted((u for u in found if u >= watermark and u not in skip), reverse=True)
+
+    async def _newest_by_sequence(
+        self, exists: int, modseq: bool, result: FolderResult
+    ) -> set[int]:
+        items = [*HEADER_ITEMS, "MODSEQ"] if modseq else list(HEADER_ITEMS)
+        found: list[FetchItem] = []
+
+        def sink(response: Untagged) -> bool:
+            if isinstance(response, FetchItem) and response.uid is not None:
+                found.append(response)
+                return True
+            return False
+
+        low = max(1, exists - FIRST_BATCH + 1)
+        items_arg = encode.Raw(("(" + " ".join(items) + ")").encode("ascii"))
+        await self.client.execute(
+            "FETCH", encode.Raw(b"%d:%d" % (low, exists)), items_arg, sink=sink
+        )
+        headers = [headers_from_fetch(i) for i in found]
+        if headers:
+            with self.store.transaction():
+                self.store.messages.upsert_headers(self.folder.id, headers)
+            result.added += len(headers)
+            uids = tuple(sorted((h.uid for h in headers), reverse=True))
+            self.emit(MessagesAdded(self.account, self.folder.id, uids))
+        return {h.uid for h in headers}
 
     async def _fetch_headers(self, uids: list[int], modseq: bool, result: FolderResult) -> None:
         if not uids:

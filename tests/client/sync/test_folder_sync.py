@@ -129,11 +129,18 @@ async def test_body_policy_last_days_keeps_only_recent_bodies(
     mail_server: MailServer, store: Store
 ) -> None:
     user = mail_server.new_user()
-    fill(mail_server, user, 5)  # dated January 2024 (and saved now: internal date is today)
-    result = await sync_inbox(mail_server, user, store, policy=BodyPolicy(days=0))
-    assert result.added == 5
-    # "max(date, internal_date)": a message saved today counts as recent.
-    assert result.bodies == 5
+    client = await ImapClient.connect(mail_server.endpoint("imaps"), user.credentials())
+    try:  # two old messages: internal date and Date: header in 2020
+        for i in (1, 2):
+            old = message(i).replace(b"Jan 2024", b"Jan 2020")
+            await client.append("INBOX", old, internaldate="01-Jan-2020 10:00:00 +0000")
+    finally:
+        await client.logout()
+    fill(mail_server, user, 3, start=10)  # saved now: internal date today
+    result = await sync_inbox(mail_server, user, store, policy=BodyPolicy(days=30))
+    assert result.added == 5 and result.bodies == 3
+    with_body = {uid for uid, (_f, sha) in cache_state(store, ACCOUNT).items() if sha}
+    assert with_body == {3, 4, 5}
     store2 = Store.open(":memory:")
     none = await sync_inbox(mail_server, user, store2, policy=BodyPolicy(enabled=False))
     assert none.bodies == 0 and row_count(store2, ACCOUNT) == 5
