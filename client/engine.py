@@ -523,13 +523,14 @@ class Engine:
                     seen.setdefault(item.key(), item)
         return list(seen.values())
 
-    def save_draft(self, account: str, draft: Draft) -> str:
+    def save_draft(self, account: str, draft: Draft, *, raw: bytes | None = None) -> str:
         """Keep this version of a draft locally at once; its upload to the server's Drafts
-        waits in the operation queue (`replay`). Returns the draft's Message-ID."""
-        from kittiwake.client.mime.compose import build_message, needs_smtputf8
+        waits in the operation queue (`replay`). Returns the draft's Message-ID. `raw`: the
+        draft already built by `build_draft` (off the GUI thread; big attachments are slow)."""
         from kittiwake.client.sync import drafts
 
-        raw = build_message(draft, smtputf8=needs_smtputf8(draft), include_bcc=True)
+        if raw is None:
+            raw = build_draft(draft, for_drafts=True)
         return drafts.save(self.store, self.account(account).id, raw)
 
     def draft_message(self, account: str, message_id: str) -> bytes | None:
@@ -546,14 +547,15 @@ class Engine:
         if drafts.get(self.store, account_id, message_id) is not None:
             drafts.discard(self.store, account_id, message_id)
 
-    def queue_draft(self, account: str, draft: Draft) -> int:
+    def queue_draft(self, account: str, draft: Draft, *, raw: bytes | None = None) -> int:
         """Send, from the user's side: the message goes to the outbox in one durable
-        transaction (works offline) and its saved draft is dropped. Returns the outbox id."""
-        from kittiwake.client.mime.compose import build_message, needs_smtputf8
+        transaction (works offline) and its saved draft is dropped. Returns the outbox id.
+        `raw`: the message already built by `build_draft(draft)`."""
         from kittiwake.client.sync import outbox
 
         account_id = self.account(account).id
-        raw = build_message(draft, smtputf8=needs_smtputf8(draft))
+        if raw is None:
+            raw = build_draft(draft)
         item_id = outbox.enqueue(self.store, account_id, raw, address=draft.identity.address)
         if draft.message_id:
             self.discard_draft(account_id, draft.message_id)
@@ -602,6 +604,15 @@ class Engine:
         self._online.pop(chosen.id, None)
         self._emit(FolderListChanged(chosen.id))
         return secrets_gone
+
+
+def build_draft(draft: Draft, *, for_drafts: bool = False) -> bytes:
+    """The bytes of a draft as the outbox (or, `for_drafts`, the Drafts folder with Bcc) keeps
+    them. Pure and thread-safe: the GUI runs it in a worker thread (asyncio.to_thread), since
+    encoding a 10 MB attachment takes over a second."""
+    from kittiwake.client.mime.compose import build_message, needs_smtputf8
+
+    return build_message(draft, smtputf8=needs_smtputf8(draft), include_bcc=for_drafts)
 
 
 def cache_path(paths: Paths) -> Path:
