@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 
 from kittiwake.resources import APP_ID, ICON_SIZES, icon_file
 from kittiwake.ui.app import APP_ID as UI_APP_ID
@@ -84,7 +85,7 @@ def test_metainfo_names_what_a_software_centre_needs() -> None:
     assert len(root.findtext("description/p", "").split()) > 20
 
 
-def test_every_icon_size_is_a_square_png_of_that_size() -> None:
+def test_every_icon_size_is_a_square_png_of_that_size(qapp: QApplication) -> None:
     for size in ICON_SIZES:
         image = QImage(str(icon_file(size)))
         assert (image.width(), image.height()) == (size, size), size
@@ -96,7 +97,8 @@ def test_every_icon_size_is_a_square_png_of_that_size() -> None:
     assert svg.lstrip().startswith("<?xml") and 'viewBox="0 0 128 128"' in svg
 
 
-def test_committed_pngs_match_the_svg(tmp_path: Path) -> None:
+def test_committed_pngs_match_the_svg(qapp: QApplication, tmp_path: Path) -> None:
+    # qapp first: render() would otherwise make a QGuiApplication, and later widget tests abort.
     import importlib.util
 
     script = ROOT / "packaging" / "render_icons.py"
