@@ -77,7 +77,12 @@ CREATE INDEX messages_by_in_reply_to ON messages (in_reply_to) WHERE in_reply_to
 CREATE INDEX messages_unthreaded ON messages (folder_id, date) WHERE thread_id IS NULL;
 CREATE INDEX messages_fts_pending ON messages (id) WHERE fts_pending;
 CREATE INDEX messages_date ON messages (date);
-CREATE UNIQUE INDEX messages_by_fts_key ON messages (fts_key) WHERE fts_key IS NOT NULL;
+-- Search joins every full-text hit to its message by fts_key; carrying the filter columns in
+-- the index spares a table read per hit (measured: a filtered count 15 -> 7 ms at 10,000).
+-- fts_key is unique by construction (store/fts.py), in the one writer's transaction.
+CREATE INDEX messages_by_fts_key
+ON messages (fts_key, is_unread, is_flagged, folder_id, date, has_attachment)
+WHERE fts_key IS NOT NULL;
 
 CREATE TRIGGER messages_count_insert AFTER INSERT ON messages BEGIN
     UPDATE folders SET total_count = total_count + 1, unread_count = unread_count + new.is_unread
