@@ -56,8 +56,9 @@ from kittiwake.client.mime.forward import FORWARD_MARKER
 from kittiwake.client.net.errors import KittiwakeError
 from kittiwake.client.settings import Settings
 from kittiwake.ui import bridge
-from kittiwake.ui.windows.composer.attachments import AttachmentList
+from kittiwake.ui.windows.composer.attachments import AttachmentList, size_of
 from kittiwake.ui.windows.composer.body import BodyEdit, local_files
+from kittiwake.ui.windows.composer.encode import BIG_DRAFT_BYTES, encode
 from kittiwake.ui.windows.composer.recipients import FieldRow, RecipientEdit
 from kittiwake.ui.windows.composer.reminder import mentions_attachment
 from kittiwake.ui.windows.composer.undo_bar import UndoSendBar
@@ -69,6 +70,7 @@ ChooseFiles = Callable[[QWidget], list[str]]
 AskLink = Callable[[QWidget], str]
 
 AUTOSAVE_MS = 1500  # a pause in typing this long saves the draft locally
+BIG_AUTOSAVE_MS = 30_000  # with big attachments, save locally at most this often
 UPLOAD_MS = 60_000  # the server's copy follows at most this often
 
 
@@ -92,6 +94,13 @@ def choose_files(parent: QWidget) -> list[str]:
 def ask_link(parent: QWidget) -> str:
     url, ok = QInputDialog.getText(parent, parent.tr("Insert link"), parent.tr("Address (URL):"))
     return url.strip() if ok else ""
+
+
+def _loop_running() -> bool:
+    try:
+        return asyncio.get_event_loop().is_running()
+    except RuntimeError:
+        return False
 
 
 async def deliver(engine: Engine, account: str) -> None:
@@ -151,6 +160,10 @@ class ComposerWindow(QMainWindow):
         self._dirty = False
         self._unsent_upload = False
         self._closing = False
+        self._queued = False  # handed to the outbox (or being handed)
+        self._saving: asyncio.Task[str | None] | None = None
+        self._resave = False
+        self._autosave_ms = autosave_ms
 
         self.setAccessibleName(self.tr("Composer"))
         self.setAcceptDrops(True)
@@ -161,7 +174,7 @@ class ComposerWindow(QMainWindow):
         self._autosave = QTimer(self)
         self._autosave.setSingleShot(True)
         self._autosave.setInterval(autosave_ms)
-        self._autosave.timeout.connect(self.save_draft)
+        self._autosave.timeout.connect(self._autosave_now)
         self._upload = QTimer(self)
         self._upload.setInterval(upload_ms)
         self._upload.timeout.connect(self._upload_now)
@@ -339,8 +352,11 @@ class ComposerWindow(QMainWindow):
 
     def _changed(self) -> None:
         self._dirty = True
-        if self._pending is None:
-            self._autosave.start()
+        if self._pending is None and not self._queued:
+            # Each save of a big message writes it whole: wait for a longer pause then.
+            big = sum(size_of(a) for a in self.attachments.attachments()) > BIG_DRAFT_BYTES
+            interval = max(self._autosave_ms, BIG_AUTOSAVE_MS) if big else self._autosave_ms
+            self._autosave.start(interval)
 
     # --- drag and drop -------------------------------------------------------------------
 
@@ -397,11 +413,16 @@ class ComposerWindow(QMainWindow):
         )
 
     def save_draft(self) -> str | None:
-        """Save locally now (the server's copy follows through the operation queue)."""
+        """Save locally now, on this thread (the server's copy follows through the operation
+        queue). The autosave uses `save_draft_async`, which encodes off the GUI thread."""
         self._autosave.stop()
+        return self._store_draft(self.current_draft(strict=False), None)
+
+    def _store_draft(self, draft: Draft, raw: bytes | None) -> str | None:
         try:
-            message_id = self.engine.save_draft(self.account, self.current_draft(strict=False))
+            message_id = self.engine.save_draft(self.account, draft, raw=raw)
         except (KittiwakeError, OSError) as error:
+            self._dirty = True
             self.statusBar().showMessage(self.tr("The draft was not saved: ") + str(error))
             return None
         self._dirty = False
@@ -410,6 +431,42 @@ class ComposerWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("Draft saved"), 3000)
         self.sig_draft_saved.emit(message_id)
         return message_id
+
+    def _autosave_now(self) -> None:
+        if self._queued:
+            return  # sent: a late save would bring the discarded draft back
+        if self._saving is not None:
+            self._resave = True  # one save at a time, in order; the next follows this one
+            return
+        self._saving = bridge.start(self.save_draft_async(), name="save draft")
+
+    async def save_draft_async(self) -> str | None:
+        """Encode off the GUI thread (encode.py: a 10 MB attachment takes ~2 s), then store."""
+        try:
+            draft = self.current_draft(strict=False)
+            self._dirty = False
+            try:
+                raw = await encode(draft, for_drafts=True)
+            except (KittiwakeError, OSError) as error:
+                self._dirty = True
+                self.statusBar().showMessage(self.tr("The draft was not saved: ") + str(error))
+                return None
+            if self._queued:
+                return None
+            return self._store_draft(draft, raw)
+        finally:
+            self._saving = None
+            if self._resave and not self._queued:
+                self._resave = False
+                self._autosave_now()
+
+    def _save_soon(self) -> None:
+        """Save now: in the background when the event loop runs (always, in the app)."""
+        if _loop_running():
+            self._autosave.stop()
+            self._autosave_now()
+        else:
+            self.save_draft()
 
     def _forget_saved_draft(self) -> None:
         if self._saved and self._base.message_id:
@@ -473,7 +530,7 @@ class ComposerWindow(QMainWindow):
             if not self.confirm(self, self.tr("Forgotten attachment?"), question):
                 return False
         self._pending = draft
-        self.save_draft()  # a crash during the delay keeps the message as a draft
+        self._save_soon()  # a crash during the delay keeps the message as a draft
         self._set_editing(False)
         self.undo_bar.start(self.settings.undo_send_seconds)
         return True
@@ -502,25 +559,36 @@ class ComposerWindow(QMainWindow):
         draft, self._pending = self._pending, None
         if draft is None:
             return
+        self._queued = True
+        self._dirty = False
+        self.send_task = bridge.start(self._queue_and_deliver(draft), name="send")
+
+    async def _queue_and_deliver(self, draft: Draft) -> None:
+        engine, account = self.engine, self.account
+        if self._saving is not None:  # the draft saved at Send is discarded only after this
+            await asyncio.wait([self._saving])
         try:
-            item_id = self.engine.queue_draft(self.account, draft)
+            raw = await encode(draft)
+            item_id = engine.queue_draft(account, draft, raw=raw)
         except (KittiwakeError, OSError) as error:
+            # Nothing was queued; the draft saved at Send is still there. Show it again.
+            self._queued = False
             self._set_editing(True)
             self.error.setText(str(error))
             self.error.show()
+            self.show()
             return
-        self._dirty = False
-        self.send_task = bridge.start(deliver(self.engine, self.account), name="send outbox")
         self.sig_queued.emit(item_id)
         if not self._closing:
             self.close()
+        await deliver(engine, account)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closing = True
         self.undo_bar.fire_now()  # closing during the delay sends, as the user asked
         self._autosave.stop()
         self._upload.stop()
-        if self._dirty and self._pending is None:
-            self.save_draft()
+        if self._dirty and self._pending is None and not self._queued:
+            self._save_soon()
         self.sig_closed.emit()
         super().closeEvent(event)

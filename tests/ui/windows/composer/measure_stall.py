@@ -1,0 +1,83 @@
+"""Longest GUI-thread stall (a 5 ms heartbeat QTimer) while the composer autosaves a draft with a
+1 MB and a 10 MB attachment, and while Send hands it to the outbox (undo delay 0; the account
+points at a closed port, so delivery fails at once and only the local work is measured).
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.ui.windows.composer.measure_stall
+
+A measurement, not a test (the figures vary with the machine's load).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main() -> None:
+    import qasync
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from kittiwake.client.settings import Settings
+    from kittiwake.ui.windows.composer import ComposerWindow
+    from tests.client.accounts.fakes import MemoryKeyring, keyring_backend
+    from tests.ui.windows.composer.conftest import make_account, open_engine
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    loop = qasync.QEventLoop(app, already_running=False)
+    asyncio.set_event_loop(loop)
+    home = Path(tempfile.mkdtemp(prefix="kittiwake-stall-"))
+    with keyring_backend(MemoryKeyring()):
+        engine = open_engine(home / "home", make_account("alice@example.test", "alice"))
+        for megabytes in (1, 10):
+            path = home / f"attachment-{megabytes}.bin"
+            path.write_bytes(os.urandom(megabytes * 1024 * 1024))
+            window = ComposerWindow(engine, "work", settings=Settings(undo_send_seconds=0))
+            window.to.setText("bob@example.test")
+            window.attachments.add_files([str(path)])
+            gaps: list[float] = []
+            last = [time.perf_counter()]
+
+            def beat(gaps: list[float] = gaps, last: list[float] = last) -> None:
+                now = time.perf_counter()
+                gaps.append(now - last[0])
+                last[0] = now
+
+            heartbeat = QTimer()
+            heartbeat.setInterval(5)
+            heartbeat.timeout.connect(beat)
+
+            async def scenario(
+                window: ComposerWindow = window,
+                heartbeat: QTimer = heartbeat,
+                gaps: list[float] = gaps,
+                last: list[float] = last,
+            ) -> tuple[float, float]:
+                heartbeat.start()
+                last[0] = time.perf_counter()
+                await window.save_draft_async()
+                saving = max(gaps)
+                gaps.clear()
+                queued: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+                window.sig_queued.connect(lambda i: queued.done() or queued.set_result(i))
+                window.send()
+                await queued
+                heartbeat.stop()
+                return saving, max(gaps)
+
+            saving, sending = loop.run_until_complete(scenario())
+            print(
+                f"{megabytes} MB attachment: longest stall {saving * 1000:.0f} ms while "
+                f"autosaving, {sending * 1000:.0f} ms from Send to the outbox"
+            )
+        engine.close()
+
+
+if __name__ == "__main__":
+    main()
