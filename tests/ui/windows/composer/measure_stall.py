@@ -65,7 +65,12 @@ def main() -> None:
                 saving = max(gaps)
                 gaps.clear()
                 queued: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-                window.sig_queued.connect(lambda i: queued.done() or queued.set_result(i))
+
+                def done(item: int, queued: asyncio.Future[int] = queued) -> None:
+                    if not queued.done():
+                        queued.set_result(item)
+
+                window.sig_queued.connect(done)
                 window.send()
                 await queued
                 heartbeat.stop()
