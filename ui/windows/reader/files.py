@@ -39,6 +39,61 @@ def save_all(raw: bytes, attachments: tuple[Attachment, ...], directory: Path) -
     return written
 
 
+# Opening these hands a program from a stranger to the desktop, which may run it. The reader
+# saves them instead (the user can still run a saved file deliberately).
+RISKY_SUFFIXES = frozenset(
+    {
+        ".exe",
+        ".com",
+        ".bat",
+        ".cmd",
+        ".scr",
+        ".pif",
+        ".msi",
+        ".msp",
+        ".ps1",
+        ".vbs",
+        ".vbe",
+        ".js",
+        ".jse",
+        ".wsf",
+        ".wsh",
+        ".hta",
+        ".cpl",
+        ".jar",
+        ".sh",
+        ".bash",
+        ".run",
+        ".appimage",
+        ".desktop",
+        ".py",
+        ".pl",
+        ".rb",
+        ".command",
+        ".app",
+        ".lnk",
+        ".reg",
+        ".apk",
+        ".deb",
+        ".rpm",
+        ".dll",
+        ".so",
+        ".iso",
+        ".img",
+    }
+)
+
+
+def is_risky(attachment: Attachment) -> bool:
+    name = attachment_name(attachment).lower()
+    return any(name.endswith(suffix) for suffix in RISKY_SUFFIXES) or attachment.content_type in (
+        "application/x-msdownload",
+        "application/x-executable",
+        "application/x-sh",
+        "application/x-desktop",
+    )
+
+
 def private_copy(raw: bytes, attachment: Attachment) -> Path | None:
     """A copy only this user can read, for the desktop's opener."""
     directory = Path(tempfile.mkdtemp(prefix="kittiwake-open-"))  # mode 0700

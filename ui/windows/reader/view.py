@@ -18,6 +18,7 @@ from urllib.parse import unquote
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtWidgets import (
     QDialog,
+    QLabel,
     QPlainTextEdit,
     QPushButton,
     QStackedWidget,
@@ -102,6 +103,12 @@ class MessageView(QWidget):
         self.text_view.setAccessibleName(self.tr("Message text"))
         self.stack = QStackedWidget()
         self.stack.addWidget(self.text_view)
+        # Where a hovered link really leads, since the message's text may say otherwise.
+        self.link_target = QLabel()
+        self.link_target.setTextFormat(Qt.TextFormat.PlainText)
+        self.link_target.setAccessibleName(self.tr("Link target"))
+        self.link_target.setContentsMargins(8, 2, 8, 2)
+        self.link_target.hide()
 
         self.web: QWebEngineView | None = None
         self.interceptor: RequestInterceptor | None = None
@@ -116,6 +123,7 @@ class MessageView(QWidget):
         layout.addWidget(self.remote_bar)
         layout.addWidget(self.attachments_bar)
         layout.addWidget(self.stack, 1)
+        layout.addWidget(self.link_target)
         self._set_actions_enabled(False)
 
     # --- building --------------------------------------------------------------------------
@@ -137,7 +145,12 @@ class MessageView(QWidget):
         self.web.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         self.web.loadFinished.connect(self._load_finished)
         page.pdfPrintingFinished.connect(self.sig_pdf_finished.emit)
+        page.linkHovered.connect(self._link_hovered)
         self.stack.addWidget(self.web)
+
+    def _link_hovered(self, url: str) -> None:
+        self.link_target.setText(url[:500])
+        self.link_target.setVisible(bool(url))
 
     def _load_finished(self, ok: bool) -> None:
         # A refused navigation (every clicked link) ends in another loadFinished: only the
@@ -291,6 +304,9 @@ class MessageView(QWidget):
         return files.save_all(self.raw, self.message.attachments, Path(chosen))
 
     def open_attachment(self, attachment: Attachment) -> None:
+        if files.is_risky(attachment):
+            self.save_attachment(attachment)  # a program is saved, never launched from here
+            return
         path = files.private_copy(self.raw, attachment)
         if path is not None:
             self.hooks.open_url(QUrl.fromLocalFile(str(path)))

@@ -78,6 +78,22 @@ def test_open_attachment_hands_a_private_copy_to_the_desktop(qtbot: QtBot, text_
     assert path.parent.stat().st_mode & 0o077 == 0  # only this user
 
 
+def test_a_program_is_saved_never_launched(qtbot: QtBot, text_only: None, tmp_path: Path) -> None:
+    opened: list[QUrl] = []
+    target = tmp_path / "saved"
+    hooks = ReaderHooks(
+        open_url=lambda url: opened.append(url) or True,
+        save_path=lambda _parent, _suggested: str(target),
+    )
+    view = make_view(qtbot, hooks)
+    raw = html_message("<p>x</p>", attachment=PAYLOAD).replace(b"data.bin", b"invoice.pdf.exe")
+    view.set_message(raw)
+    assert view.message is not None
+    view.open_attachment(view.message.attachments[0])
+    assert opened == []
+    assert target.read_bytes() == PAYLOAD
+
+
 def test_unreferenced_inline_image_is_listed_as_an_attachment(
     qtbot: QtBot, text_only: None
 ) -> None:

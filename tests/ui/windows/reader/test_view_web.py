@@ -82,6 +82,33 @@ def test_remote_images_load_only_after_the_user_allows_them(qtbot: QtBot) -> Non
         assert not view.remote_bar.isVisible()
 
 
+def test_allowing_one_message_or_a_trusted_sender_loads_remote_images(qtbot: QtBot) -> None:
+    with CountingServer() as server:
+        view = make_view(qtbot)
+        allowed: list[str] = []
+        view.sig_allow_sender.connect(allowed.append)
+        with qtbot.waitSignal(view.sig_rendered, timeout=TIMEOUT_MS):
+            view.set_message(html_message(f'<img src="{server.url("/once.png")}">'))
+        assert server.paths == []
+        with qtbot.waitSignal(view.sig_rendered, timeout=TIMEOUT_MS):
+            view.remote_bar.load_button.click()
+        qtbot.waitUntil(lambda: "/once.png" in server.paths, timeout=TIMEOUT_MS)
+        assert allowed == []  # this message only: nothing for settings to remember
+
+        # The next message starts blocked again; a sender the user trusts loads at once.
+        with qtbot.waitSignal(view.sig_rendered, timeout=TIMEOUT_MS):
+            view.set_message(html_message(f'<img src="{server.url("/next.png")}">'))
+        assert "/next.png" not in server.paths and view.remote_bar.isVisible()
+        with qtbot.waitSignal(view.sig_rendered, timeout=TIMEOUT_MS):
+            view.set_message(
+                html_message(f'<img src="{server.url("/trusted.png")}">'),
+                sender_allowed_remote=True,
+            )
+        qtbot.waitUntil(lambda: "/trusted.png" in server.paths, timeout=TIMEOUT_MS)
+        assert not view.remote_bar.isVisible()
+        assert "/next.png" not in server.paths
+
+
 def test_remote_content_never_loads_in_junk(qtbot: QtBot) -> None:
     with CountingServer() as server:
         raw = html_message(f'<p>Win!</p><img src="{server.url("/junk.png")}">')
@@ -197,10 +224,18 @@ def test_a_misleading_link_asks_before_opening_and_links_never_load_inside(
     assert honest.asked == [] and honest.opened == ["https://example.org/a"]
 
 
-def test_print_to_pdf_writes_a_pdf(qtbot: QtBot, tmp_path: Path) -> None:
+def test_plain_text_toggle_and_print_to_pdf(qtbot: QtBot, tmp_path: Path) -> None:
     view = make_view(qtbot)
     with qtbot.waitSignal(view.sig_rendered, timeout=TIMEOUT_MS):
         view.set_message(html_message("<h1>Printed</h1><p>Some text.</p>"))
+    assert view.web is not None and view.stack.currentWidget() is view.web
+    view.plain_button.click()  # the text alternative, as plain text
+    assert view.stack.currentWidget() is view.text_view
+    assert "Printed" in view.text_view.toPlainText()
+    with qtbot.waitSignal(view.sig_rendered, timeout=TIMEOUT_MS):
+        view.plain_button.click()
+    assert view.stack.currentWidget() is view.web
+
     target = tmp_path / "message.pdf"
     with qtbot.waitSignal(view.sig_pdf_finished, timeout=TIMEOUT_MS) as finished:
         view.print_to_pdf(str(target))
