@@ -530,7 +530,8 @@ class ComposerWindow(QMainWindow):
             if not self.confirm(self, self.tr("Forgotten attachment?"), question):
                 return False
         self._pending = draft
-        self._save_soon()  # a crash during the delay keeps the message as a draft
+        if self._dirty or not self._saved:
+            self._save_soon()  # a crash during the delay keeps the message as a draft
         self._set_editing(False)
         self.undo_bar.start(self.settings.undo_send_seconds)
         return True
