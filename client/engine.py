@@ -508,9 +508,11 @@ class Engine:
             parse_address_list,
         )
 
+        # Newest stored first by id (the primary key: no sort, stops after `limit` rows; there
+        # is no index on date across folders, and a scan of 100,000 rows would stall the GUI).
         rows = self.store.db.conn.execute(
             "SELECT from_name, from_addr, to_addrs, cc_addrs FROM messages "
-            "ORDER BY date DESC LIMIT ?",
+            "ORDER BY id DESC LIMIT ?",
             (limit,),
         ).fetchall()
         seen: dict[str, Address] = {}
