@@ -46,6 +46,13 @@ def test_a_line_break_in_the_subject_is_refused_next_to_the_field(
     assert not window.undo_bar.isVisible()
     assert offline_engine.store.outbox.list() == []
 
+    window.subject.setText("Hello")
+    window.to.setText("bob@example.test\r\nBcc: everyone@example.test")
+    assert window.send() is False
+    assert not error.isVisible()  # cleared: the subject is fine now
+    assert "line break" in window.rows["to"].error.text()
+    assert offline_engine.store.outbox.list() == []
+
 
 def test_an_address_that_is_not_one_is_refused_next_to_its_field(
     qtbot: QtBot, offline_engine: Engine
