@@ -54,7 +54,7 @@ from kittiwake.client.mime.addresses import (
 from kittiwake.client.mime.compose import Draft, build_message, make_message_id, new_draft
 from kittiwake.client.mime.forward import FORWARD_MARKER
 from kittiwake.client.net.errors import KittiwakeError
-from kittiwake.client.settings import Settings
+from kittiwake.client.settings import Settings, SettingsFile
 from kittiwake.ui import bridge
 from kittiwake.ui.windows.composer.attachments import AttachmentList, size_of
 from kittiwake.ui.windows.composer.body import BodyEdit, local_files
@@ -94,6 +94,15 @@ def choose_files(parent: QWidget) -> list[str]:
 def ask_link(parent: QWidget) -> str:
     url, ok = QInputDialog.getText(parent, parent.tr("Insert link"), parent.tr("Address (URL):"))
     return url.strip() if ok else ""
+
+
+def _saved_settings(engine: Engine) -> Settings:
+    """The user's preferences (undo delay); the defaults when the file cannot be read (the
+    settings dialog reports that, and never overwrites the file)."""
+    try:
+        return SettingsFile.beside(engine.paths).load()
+    except KittiwakeError:
+        return Settings()
 
 
 def _loop_running() -> bool:
@@ -143,7 +152,7 @@ class ComposerWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.engine = engine
-        self.settings = settings or Settings()
+        self.settings = settings or _saved_settings(engine)
         self.confirm, self.files, self.ask_link = confirm, files, link
         self._identities = [(a.id, i) for a in engine.accounts() for i in a.identities]
         self.account = engine.account(account).id

@@ -14,7 +14,7 @@ from kittiwake.client.events import Event, FolderListChanged
 from kittiwake.client.mime.compose import build_message
 from kittiwake.client.mime.forward import FORWARD_MARKER, ForwardMode, forward
 from kittiwake.client.mime.reply import ReplyMode, reply
-from kittiwake.client.settings import Settings
+from kittiwake.client.settings import Settings, SettingsFile
 from kittiwake.ui.windows.composer import ComposerWindow
 from kittiwake.ui.windows.composer.reopen import draft_from_raw
 from tests.ui.windows.composer.conftest import expect, run
@@ -323,3 +323,10 @@ def test_discard_deletes_the_saved_draft(qtbot: QtBot, offline_engine: Engine) -
     assert window.discard()
     assert offline_engine.draft_message("work", message_id) is None
     assert not window.isVisible()
+
+
+def test_the_undo_delay_comes_from_the_settings_file(qtbot: QtBot, offline_engine: Engine) -> None:
+    SettingsFile.beside(offline_engine.paths).save(Settings(undo_send_seconds=17))
+    assert composer(qtbot, offline_engine).settings.undo_send_seconds == 17
+    SettingsFile.beside(offline_engine.paths).path.write_text("broken = [")
+    assert composer(qtbot, offline_engine).settings == Settings()
