@@ -60,6 +60,15 @@ async def run_until_closed(window: MainWindow) -> None:
     await closed.wait()
 
 
+async def run_session(window: MainWindow) -> None:
+    """The whole GUI session in ONE run of the Qt loop: until the window closes, then the
+    pending work it asks for. A second run_until_complete would start Qt's loop again after
+    QCoreApplication emitted aboutToQuit, and QtWebEngine's cleanup then crashes the next
+    exit() (a segfault on every close, seen with the reader's web view)."""
+    await run_until_closed(window)
+    await window.finish_pending()
+
+
 def main(argv: list[str]) -> int:
     import qasync
 
@@ -88,8 +97,7 @@ def main(argv: list[str]) -> int:
         if engine is not None:
             # The cached mail is on screen at once; the wizard (first run) or a sync follows.
             loop.call_soon(start_session, window, engine)
-        loop.run_until_complete(run_until_closed(window))
-        loop.run_until_complete(window.finish_pending())
+        loop.run_until_complete(run_session(window))
     if engine is not None:
         engine.close()
     instance.close()

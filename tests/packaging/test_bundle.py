@@ -62,11 +62,6 @@ def test_the_bundle_starts_and_shows_its_main_window(
     assert "Traceback" not in smoke_run.stderr
 
 
-# Known defect, not a packaging one: the app segfaults in QCoreApplication::exit (aboutToQuit)
-# when its main window closes, run from the venv as well (`KITTIWAKE_SMOKE_TEST=1 kittiwake`
-# with a fresh KITTIWAKE_HOME exits 139). Not strict, so the fix shows up as XPASS: then drop
-# the marker.
-@pytest.mark.xfail(reason="segfault at exit after the main window closes (issue 5)")
 def test_the_bundle_exits_cleanly(smoke_run: subprocess.CompletedProcess[str]) -> None:
     assert smoke_run.returncode == 0, smoke_run.stderr[-4000:]
 
