@@ -93,7 +93,10 @@ class Database:
                 yield self.conn
                 self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                # SQLite may have rolled back already (SQLITE_FULL, SQLITE_IOERR): a second
+                # ROLLBACK would raise "no transaction is active" and hide the real cause.
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 raise
             finally:
                 self._depth = 0
