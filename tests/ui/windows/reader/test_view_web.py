@@ -2,10 +2,17 @@
 
 Each test starts a QtWebEngine page (about a second), so they are few and each checks
 several things on one load.
+
+They run in their own pytest process (test_web_process.py starts it with
+KITTIWAKE_WEB_CHILD=1): once QtWebEngine has run, QtWebEngine shuts itself down when
+QApplication.exec() returns (aboutToQuit), and the next exec() crashes. qasync calls exec()
+for every run_until_complete, so a qasync test after a web test in the same process would
+segfault. Run directly with `KITTIWAKE_WEB_CHILD=1 pytest tests/ui/windows/reader/test_view_web.py`.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -17,9 +24,17 @@ from kittiwake.ui.windows.reader import MessageView, ReaderHooks, web_engine_ava
 from tests.ui.windows.reader.loopback import CountingServer
 from tests.ui.windows.reader.messages import html_message
 
-pytestmark = pytest.mark.skipif(
-    not web_engine_available(), reason="QtWebEngine is not available: the reader shows text only"
-)
+WEB_CHILD_ENV = "KITTIWAKE_WEB_CHILD"
+pytestmark = [
+    pytest.mark.skipif(
+        not web_engine_available(),
+        reason="QtWebEngine is not available: the reader shows text only",
+    ),
+    pytest.mark.skipif(
+        os.environ.get(WEB_CHILD_ENV) != "1",
+        reason="runs in its own process, started by test_web_process.py",
+    ),
+]
 
 TIMEOUT_MS = 20_000
 
