@@ -53,8 +53,18 @@ SORT_KEYS = {
     Column.SIZE: SortKey.SIZE,
 }
 
-MESSAGE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 2
+MESSAGE_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+SUMMARY_ROLE = int(Qt.ItemDataRole.UserRole) + 2
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_ROLES = frozenset(
+    (_DISPLAY, _FONT, _FOREGROUND, _DECORATION, _TOOLTIP, _ALIGNMENT, MESSAGE_ID_ROLE, SUMMARY_ROLE)
+)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 def encode_ids(ids: Sequence[int]) -> QMimeData:
@@ -84,14 +94,21 @@ def human_size(size: int) -> str:
 def short_date(epoch: int, now: float | None = None) -> str:
     now = time.time() if now is None else now
     local = time.localtime(epoch)
-    if time.strftime("%Y-%m-%d", local) == time.strftime("%Y-%m-%d", time.localtime(now)):
+    if local[:3] == time.localtime(now)[:3]:
         return time.strftime("%H:%M", local)
     return time.strftime("%Y-%m-%d %H:%M", local)
 
 
+_icons: dict[str, QIcon] = {}
+
+
 def attachment_icon() -> QIcon:
-    style = QApplication.style()
-    return QIcon.fromTheme("mail-attachment", style.standardIcon(QStyle.StandardPixmap.SP_FileIcon))
+    # Made once: data() is asked for it on every painted row.
+    icon = _icons.get("attachment")
+    if icon is None:
+        fallback = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+        icon = _icons["attachment"] = QIcon.fromTheme("mail-attachment", fallback)
+    return icon
 
 
 class MessageListModel(QAbstractTableModel):
@@ -105,6 +122,15 @@ class MessageListModel(QAbstractTableModel):
         self.rows_fetched = 0  # rows read from the engine so far (tests assert laziness)
         self._bold = QFont()
         self._bold.setBold(True)
+        # In Column order; translated once (the header asks on every repaint).
+        self._titles = [
+            self.tr("★"),
+            "",
+            self.tr("From"),
+            self.tr("Subject"),
+            self.tr("Date"),
+            self.tr("Size"),
+        ]
 
     # --- the source --------------------------------------------------------------------------
 
@@ -182,41 +208,35 @@ class MessageListModel(QAbstractTableModel):
             return self.tr("Attachment")
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        titles = {
-            Column.FLAGGED: self.tr("★"),
-            Column.ATTACHMENT: "",
-            Column.SENDER: self.tr("From"),
-            Column.SUBJECT: self.tr("Subject"),
-            Column.DATE: self.tr("Date"),
-            Column.SIZE: self.tr("Size"),
-        }
-        return titles.get(Column(section))
+        return self._titles[section] if 0 <= section < len(self._titles) else None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # Called for every role of every painted cell: plain ints, no enum comparisons (each
+        # costs microseconds in PySide6), and unknown roles leave before any lookup.
+        role = int(role)
+        if role not in _ROLES:
             return None
-        message = self.summary(index.row())
+        message = self.summary(index.row())  # an invalid index has row -1: None
         if message is None:
             return None
-        column = Column(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(message, column)
-        if role == Qt.ItemDataRole.DecorationRole and column is Column.ATTACHMENT:
-            return attachment_icon() if message.has_attachment else None
-        if role == Qt.ItemDataRole.FontRole and message.unread:
-            return self._bold
-        if role == Qt.ItemDataRole.ForegroundRole:
-            colour = tag_colour(message.keywords)
+        column = index.column()
+        if role == _DISPLAY:
+            return self._text(message, Column(column))
+        if role == _FONT:
+            return self._bold if message.unread else None
+        if role == _FOREGROUND:
+            colour = tag_colour(message.keywords) if message.keywords else None
             return None if colour is None else QBrush(QColor(colour))
-        if role == Qt.ItemDataRole.ToolTipRole and column is Column.SENDER:
-            return message.sender.address
-        if role == Qt.ItemDataRole.TextAlignmentRole and column is Column.SIZE:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == _DECORATION:
+            attached = column == Column.ATTACHMENT and message.has_attachment
+            return attachment_icon() if attached else None
+        if role == _TOOLTIP:
+            return message.sender.address if column == Column.SENDER else None
+        if role == _ALIGNMENT:
+            return _RIGHT if column == Column.SIZE else None
         if role == MESSAGE_ID_ROLE:
             return message.id
-        if role == SUMMARY_ROLE:
-            return message
-        return None
+        return message  # SUMMARY_ROLE
 
     def _text(self, message: MessageSummary, column: Column) -> str:
         if column is Column.FLAGGED:

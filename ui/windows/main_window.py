@@ -45,7 +45,7 @@ from kittiwake.ui.windows.main.preview import make_message_pane
 from kittiwake.ui.windows.main.status_bar import MainStatusBar
 from kittiwake.ui.windows.main.tray import NewMailNotifier
 
-COALESCE_MS = 50  # events closer than this refresh the views once
+COALESCE_MS = 200  # events closer than this refresh the views once (a sync sends many)
 CHECK_EVERY_MS = 10 * 60 * 1000  # "get messages" in the background
 
 

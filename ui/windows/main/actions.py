@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("MainActions", text)
+def _tr(text: object) -> str:
+    # `text` comes from QT_TRANSLATE_NOOP (typed `object`), which marks it for lupdate.
+    return QCoreApplication.translate("MainActions", str(text))
 
 
 @dataclass
@@ -40,9 +41,9 @@ class MainActions:
     @classmethod
     def create(cls, parent: QWidget) -> MainActions:
         def make(
-            text: str, *keys: str | QKeySequence.StandardKey, checkable: bool = False
+            text: object, *keys: str | QKeySequence.StandardKey, checkable: bool = False
         ) -> QAction:
-            action = QAction(text, parent)
+            action = QAction(_tr(text), parent)
             if keys:
                 action.setShortcuts([QKeySequence(k) for k in keys])
             # Shortcuts work wherever the focus is inside the window (list, tree, preview).
@@ -52,26 +53,28 @@ class MainActions:
             return action
 
         return cls(
-            new_message=make(_tr("&New message"), "Ctrl+N"),
-            reply=make(_tr("&Reply"), "Ctrl+R"),
-            reply_all=make(_tr("Reply &all"), "Ctrl+Shift+R"),
-            forward=make(_tr("&Forward"), "Ctrl+L"),
-            delete=make(_tr("&Delete"), "Del"),
-            toggle_read=make(_tr("Toggle &read"), "M"),
-            mark_read=make(_tr("Mark as read")),
-            mark_unread=make(_tr("Mark as unread")),
-            toggle_star=make(_tr("&Star"), "S"),
-            archive=make(_tr("Ar&chive"), "A"),
-            junk=make(_tr("Mark as &junk"), "J"),
-            not_junk=make(_tr("Mark as not junk"), "Shift+J"),
-            search=make(_tr("&Search"), "Ctrl+K"),
-            search_alt=make(_tr("Find"), "Ctrl+F"),
-            get_messages=make(_tr("&Get messages"), "F5"),
-            next_message=make(_tr("&Next message"), "N"),
-            previous_message=make(_tr("&Previous message"), "P"),
-            work_offline=make(_tr("Work &offline"), checkable=True),
-            notifications=make(_tr("New mail &notifications"), checkable=True),
-            quit=make(_tr("&Quit"), QKeySequence.StandardKey.Quit),
+            new_message=make(QT_TRANSLATE_NOOP("MainActions", "&New message"), "Ctrl+N"),
+            reply=make(QT_TRANSLATE_NOOP("MainActions", "&Reply"), "Ctrl+R"),
+            reply_all=make(QT_TRANSLATE_NOOP("MainActions", "Reply &all"), "Ctrl+Shift+R"),
+            forward=make(QT_TRANSLATE_NOOP("MainActions", "&Forward"), "Ctrl+L"),
+            delete=make(QT_TRANSLATE_NOOP("MainActions", "&Delete"), "Del"),
+            toggle_read=make(QT_TRANSLATE_NOOP("MainActions", "Toggle &read"), "M"),
+            mark_read=make(QT_TRANSLATE_NOOP("MainActions", "Mark as read")),
+            mark_unread=make(QT_TRANSLATE_NOOP("MainActions", "Mark as unread")),
+            toggle_star=make(QT_TRANSLATE_NOOP("MainActions", "&Star"), "S"),
+            archive=make(QT_TRANSLATE_NOOP("MainActions", "Ar&chive"), "A"),
+            junk=make(QT_TRANSLATE_NOOP("MainActions", "Mark as &junk"), "J"),
+            not_junk=make(QT_TRANSLATE_NOOP("MainActions", "Mark as not junk"), "Shift+J"),
+            search=make(QT_TRANSLATE_NOOP("MainActions", "&Search"), "Ctrl+K"),
+            search_alt=make(QT_TRANSLATE_NOOP("MainActions", "Find"), "Ctrl+F"),
+            get_messages=make(QT_TRANSLATE_NOOP("MainActions", "&Get messages"), "F5"),
+            next_message=make(QT_TRANSLATE_NOOP("MainActions", "&Next message"), "N"),
+            previous_message=make(QT_TRANSLATE_NOOP("MainActions", "&Previous message"), "P"),
+            work_offline=make(QT_TRANSLATE_NOOP("MainActions", "Work &offline"), checkable=True),
+            notifications=make(
+                QT_TRANSLATE_NOOP("MainActions", "New mail &notifications"), checkable=True
+            ),
+            quit=make(QT_TRANSLATE_NOOP("MainActions", "&Quit"), QKeySequence.StandardKey.Quit),
         )
 
     def message_actions(self) -> list[QAction]:
