@@ -64,6 +64,27 @@ def auth_verdict(auth: AuthResults) -> tuple[str, str]:
     return text, "none"
 
 
+def summary_lines(message: DisplayMessage) -> list[str]:
+    """One line per calendar event and per delivery/read/abuse report in the message."""
+    lines: list[str] = []
+    for event in message.calendar[:5]:
+        what = {"REQUEST": "Invitation", "CANCEL": "Cancelled", "REPLY": "Reply"}.get(
+            event.method, "Event"
+        )
+        where = f" at {event.location}" if event.location else ""
+        lines.append(f"📅 {what}: {event.summary or '(no title)'}, {event.start}{where}")
+    for report in message.reports[:5]:
+        if report.kind == "delivery-status":
+            for recipient in report.recipients[:10]:
+                detail = recipient.diagnostic or recipient.status
+                lines.append(f"✉ Delivery to {recipient.recipient}: {recipient.action} ({detail})")
+        elif report.kind == "disposition-notification":
+            lines.append(f"✉ Read receipt: {report.disposition}")
+        else:
+            lines.append(f"✉ Abuse report ({report.feedback_type or 'feedback'})")
+    return lines
+
+
 class HeaderArea(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -108,6 +129,8 @@ class HeaderArea(QWidget):
         top.addLayout(self.action_row)
         layout.addLayout(top)
         layout.addLayout(form)
+        self.summary = plain_label(name=self.tr("Message summary"))
+        layout.addWidget(self.summary)
         layout.addWidget(self.spoofing)
         layout.addWidget(self.notes)
 
@@ -133,6 +156,9 @@ class HeaderArea(QWidget):
             "\n".join(f"{k}: {v}" for k, v in message.auth.raw.items())
             or self.tr("No Authentication-Results from your own server")
         )
+        summary = summary_lines(message)
+        self.summary.setText("\n".join(summary))
+        self.summary.setVisible(bool(summary))
         spoofing = list(message.sender.warnings)
         self.spoofing.setText("\n".join(f"⚠ {w}" for w in spoofing))
         self.spoofing.setVisible(bool(spoofing))
@@ -149,3 +175,4 @@ class HeaderArea(QWidget):
             label.clear()
         self.spoofing.hide()
         self.notes.hide()
+        self.summary.hide()

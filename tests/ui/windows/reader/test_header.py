@@ -64,3 +64,17 @@ def test_auth_verdict_passes_on_dmarc() -> None:
     passed = AuthResults(spf="none", dkim="pass", dmarc="pass", trusted_headers=1)
     assert auth_verdict(passed)[1] == "pass"
     assert auth_verdict(AuthResults(trusted_headers=1))[1] == "none"
+
+
+def test_calendar_invitation_is_summarised(qtbot: QtBot) -> None:
+    raw = (
+        b"From: Org <org@example.org>\r\nTo: bob@example.net\r\nSubject: Meeting\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: text/calendar; method=REQUEST; charset=utf-8\r\n\r\n"
+        b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:1@example.org\r\n"
+        b"SUMMARY:<b>Planning</b>\r\nDTSTART:20261201T090000Z\r\nLOCATION:Room 4\r\n"
+        b"END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    area = make_header(qtbot, raw)
+    assert not area.summary.isHidden()
+    assert "Invitation: <b>Planning</b>" in area.summary.text()
+    assert "Room 4" in area.summary.text()
