@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,6 +59,8 @@ if TYPE_CHECKING:
     from kittiwake.client.mime.addresses import Address
     from kittiwake.client.mime.compose import Draft
     from kittiwake.client.mime.display import DisplayMessage
+    from kittiwake.client.sync.backoff import Backoff
+    from kittiwake.client.sync.online import OnlineSession
     from kittiwake.client.sync.operations import LocalOps
     from kittiwake.client.sync.outbox import SendReport
 
@@ -606,6 +610,84 @@ class Engine:
         self._online.pop(chosen.id, None)
         self._emit(FolderListChanged(chosen.id))
         return secrets_gone
+
+    # --- staying online: IDLE push, polling, reconnects (client/sync/online.py) ------------
+
+    def _online_sessions(self) -> dict[str, OnlineSession]:
+        # Created on first use, so the constructor (shared with other features) stays as is.
+        sessions: dict[str, OnlineSession] = vars(self).setdefault("_online_by_account", {})
+        return sessions
+
+    def start_online(
+        self,
+        account: str | None = None,
+        *,
+        poll_interval: float | None = None,
+        idle_renew: float | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
+        """Keep one IMAP account (or every one) online in the running loop: IDLE push on the
+        Inbox, other folders polled, reconnects with backoff; the events are sync's. POP3
+        accounts are left to sync()."""
+        from kittiwake.client.sync.online import OnlineSession
+
+        sessions = self._online_sessions()
+        chosen = [self.account(account)] if account is not None else self.accounts()
+        for item in chosen:
+            running = sessions.get(item.id)
+            if item.incoming_protocol is not IncomingProtocol.IMAP or (
+                running is not None and running.running
+            ):
+                continue
+            try:
+                credentials = self.resolver.credentials(item, ServerRole.INCOMING)
+            except KittiwakeError as error:
+                self._emit(SyncFailed(item.id, "", error.message, error.hint))
+                continue
+            session = OnlineSession(
+                item.id,
+                item.incoming.endpoint(),
+                credentials,
+                self.store,
+                emit=self._emit,
+                before_sync=functools.partial(self._before_online_sync, item.id),
+                policy=self.policy,
+            )
+            if poll_interval is not None:
+                session.poll_interval = poll_interval
+            if idle_renew is not None:
+                session.idle_renew = idle_renew
+            if backoff is not None:
+                session.backoff = backoff
+            sessions[item.id] = session
+            session.start()
+
+    async def _before_online_sync(self, account: str) -> None:
+        """Local changes go to the server before its state is read back."""
+        await self.replay(account)
+        due = self.store.outbox.due(int(time.time()), limit=1000)
+        if any(item.account == account for item in due):
+            await self.send_outbox(account, now=False)
+
+    async def stop_online(self, account: str | None = None) -> None:
+        """End the online sessions (IDLE ends, connections log out, no task left)."""
+        sessions = self._online_sessions()
+        ids = list(sessions) if account is None else [self.account(account).id]
+        for account_id in ids:
+            session = sessions.pop(account_id, None)
+            if session is not None:
+                await session.stop()
+
+    async def work_offline(self, offline: bool = True) -> None:
+        """The user's switch: offline stops every online session (changes stay queued);
+        back online starts them again."""
+        if not offline:
+            self.start_online()
+            return
+        ids = list(self._online_sessions())
+        await self.stop_online()
+        for account_id in ids:
+            self._emit(OnlineStateChanged(account_id, False, "Working offline."))
 
 
 def build_draft(draft: Draft, *, for_drafts: bool = False) -> bytes:

@@ -1,0 +1,265 @@
+"""The online loop against the real Dovecot: IDLE push, polling, drops, restarts, a wrong
+password, and a stop that leaves nothing behind. Every wait is on an event, never on a clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from kittiwake.client.engine import Engine
+from kittiwake.client.events import (
+    Event,
+    MessagesAdded,
+    OnlineStateChanged,
+    SyncFailed,
+    SyncFinished,
+)
+from kittiwake.client.net.credentials import Credentials
+from kittiwake.client.net.errors import AuthenticationFailed
+from kittiwake.client.store.store import Store
+from kittiwake.client.sync.backoff import Backoff
+from kittiwake.client.sync.online import OnlineSession
+from tests.client.accounts.fakes import MemoryKeyring, keyring_backend
+from tests.client.sync.cli_helpers import ACCOUNT as CLI_ACCOUNT
+from tests.client.sync.cli_helpers import add_account
+from tests.client.sync.helpers import message
+from tests.servers.fixtures import MailServer, MailUser
+
+ACCOUNT = "acct"
+FAST = Backoff(base=0.05, cap=0.2)  # reconnects within a fraction of a second
+TIMEOUT = 15.0
+
+
+class Recorder:
+    """Collects events; `until` waits for the first one at or after `since` that matches."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self._arrived = asyncio.Event()
+
+    def __call__(self, event: Event) -> None:
+        self.events.append(event)
+        self._arrived.set()
+
+    def mark(self) -> int:
+        return len(self.events)
+
+    async def until(self, match: Callable[[Event], bool], since: int = 0) -> Event:
+        async def scan() -> Event:
+            seen = since
+            while True:
+                for event in self.events[seen:]:
+                    if match(event):
+                        return event
+                seen = len(self.events)
+                self._arrived.clear()
+                await self._arrived.wait()
+
+        return await asyncio.wait_for(scan(), TIMEOUT)
+
+
+def online(state: bool) -> Callable[[Event], bool]:
+    return lambda e: isinstance(e, OnlineStateChanged) and e.online is state
+
+
+def added_to(store: Store, folder: str) -> Callable[[Event], bool]:
+    def match(event: Event) -> bool:
+        found = store.folders.find(ACCOUNT, folder)
+        return (
+            isinstance(event, MessagesAdded) and found is not None and event.folder_id == found.id
+        )
+
+    return match
+
+
+def session(
+    server: MailServer,
+    user: MailUser,
+    store: Store,
+    record: Recorder,
+    *,
+    credentials: Credentials | None = None,
+    poll_interval: float = 3600.0,
+) -> OnlineSession:
+    return OnlineSession(
+        ACCOUNT,
+        server.endpoint("imaps"),
+        credentials or user.credentials(),
+        store,
+        emit=record,
+        poll_interval=poll_interval,
+        backoff=FAST,
+    )
+
+
+def cached_subjects(store: Store, folder: str = "INBOX") -> set[str]:
+    found = store.folders.find(ACCOUNT, folder)
+    assert found is not None
+    rows = store.db.conn.execute("SELECT subject FROM messages WHERE folder_id = ?", (found.id,))
+    return {row[0] for row in rows}
+
+
+async def test_idle_pushes_a_new_message_into_the_cache(mail_server: MailServer) -> None:
+    user = mail_server.new_user()
+    mail_server.save(user, message(1))
+    store, record = Store.open(":memory:"), Recorder()
+    loop = session(mail_server, user, store, record)  # polling far away: only IDLE can help
+    loop.start()
+    try:
+        await record.until(lambda e: isinstance(e, SyncFinished))
+        mark = record.mark()
+        mail_server.save(user, message(2, subject="Pushed"))
+        await record.until(added_to(store, "INBOX"), mark)
+        assert "Pushed" in cached_subjects(store)
+        assert loop.online is True
+    finally:
+        await loop.stop()
+
+
+async def test_other_folders_are_polled(mail_server: MailServer) -> None:
+    user = mail_server.new_user()
+    mail_server.doveadm("mailbox", "create", "-u", user.name, "Work")
+    store, record = Store.open(":memory:"), Recorder()
+    loop = session(mail_server, user, store, record, poll_interval=0.2)
+    loop.start()
+    try:
+        await record.until(lambda e: isinstance(e, SyncFinished))
+        mark = record.mark()
+        mail_server.save(user, message(3, subject="Polled"), "Work")
+        await record.until(added_to(store, "Work"), mark)
+        assert cached_subjects(store, "Work") == {"Polled"}
+    finally:
+        await loop.stop()
+
+
+async def test_kick_goes_offline_then_back_and_mail_still_arrives(
+    mail_server: MailServer,
+) -> None:
+    user = mail_server.new_user()
+    store, record = Store.open(":memory:"), Recorder()
+    loop = session(mail_server, user, store, record)
+    loop.start()
+    try:
+        await record.until(lambda e: isinstance(e, SyncFinished))
+        mark = record.mark()
+        mail_server.kick(user)
+        await record.until(online(False), mark)
+        back = record.mark()
+        await record.until(online(True), back)
+        await record.until(lambda e: isinstance(e, SyncFinished), back)
+        mark = record.mark()
+        mail_server.save(user, message(4, subject="After kick"))
+        await record.until(added_to(store, "INBOX"), mark)
+        assert "After kick" in cached_subjects(store)
+        assert not any(isinstance(e, SyncFailed) for e in record.events)  # a drop, not a failure
+    finally:
+        await loop.stop()
+
+
+async def test_server_restart_reconnects_by_itself(mail_server: MailServer) -> None:
+    user = mail_server.new_user()
+    store, record = Store.open(":memory:"), Recorder()
+    loop = session(mail_server, user, store, record)
+    loop.start()
+    try:
+        await record.until(lambda e: isinstance(e, SyncFinished))
+        mark = record.mark()
+        mail_server.stop()
+        try:
+            await record.until(online(False), mark)
+            assert loop.running  # down means retrying, never giving up
+        finally:
+            mail_server.start()
+        mail_server.save(user, message(5, subject="After restart"))
+        back = record.mark()
+        await record.until(online(True), back)
+        await record.until(added_to(store, "INBOX"), mark)
+        assert "After restart" in cached_subjects(store)
+        assert loop.running and loop.error is None
+    finally:
+        await loop.stop()
+
+
+async def test_wrong_password_stops_with_sync_failed(mail_server: MailServer) -> None:
+    user = mail_server.new_user()
+    store, record = Store.open(":memory:"), Recorder()
+    wrong = Credentials(user.name, user.password + "-wrong")
+    loop = session(mail_server, user, store, record, credentials=wrong)
+    loop.start()
+    await asyncio.wait_for(loop.wait(), TIMEOUT)
+    assert not loop.running
+    assert isinstance(loop.error, AuthenticationFailed)
+    failures = [e for e in record.events if isinstance(e, SyncFailed)]
+    assert len(failures) == 1 and failures[0].hint  # once, with what to check: no retry loop
+    assert "-wrong" not in failures[0].message  # the secret stays out of the event
+    await loop.stop()
+
+
+async def test_stop_leaves_no_task_behind(mail_server: MailServer) -> None:
+    before = asyncio.all_tasks()
+    user = mail_server.new_user()
+    store, record = Store.open(":memory:"), Recorder()
+    loop = session(mail_server, user, store, record)
+    loop.start()
+    await record.until(lambda e: isinstance(e, SyncFinished))
+    await asyncio.wait_for(loop.stop(), TIMEOUT)
+    assert not loop.running
+    assert asyncio.all_tasks() <= before
+
+
+async def test_stop_during_backoff_is_prompt(mail_server: MailServer) -> None:
+    before = asyncio.all_tasks()
+    user = mail_server.new_user()
+    store, record = Store.open(":memory:"), Recorder()
+    loop = OnlineSession(
+        ACCOUNT,
+        mail_server.endpoint("imaps", port=1),  # nothing listens there
+        user.credentials(),
+        store,
+        emit=record,
+        backoff=Backoff(base=3600.0, cap=3600.0),
+    )
+    loop.start()
+    await record.until(online(False))
+    assert loop.running  # waiting to retry, not given up
+    await asyncio.wait_for(loop.stop(), TIMEOUT)
+    assert asyncio.all_tasks() <= before
+
+
+@pytest.fixture
+def keyring_in_memory() -> Iterator[MemoryKeyring]:
+    with keyring_backend(MemoryKeyring()) as backend:
+        yield backend
+
+
+async def test_engine_online_and_work_offline(
+    tmp_path: Path,
+    mail_server: MailServer,
+    keyring_in_memory: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = asyncio.all_tasks()
+    user = mail_server.new_user()
+    add_account(tmp_path, mail_server, user, monkeypatch)
+    with Engine.open(tmp_path) as engine:
+        record = Recorder()
+        engine.add_listener(record)
+        engine.start_online(poll_interval=3600.0, backoff=FAST)
+        await record.until(lambda e: isinstance(e, SyncFinished))
+        assert engine.online(CLI_ACCOUNT) is True
+        mark = record.mark()
+        mail_server.save(user, message(6, subject="Through the engine"))
+        await record.until(lambda e: isinstance(e, MessagesAdded), mark)
+
+        await engine.work_offline(True)
+        assert engine.online(CLI_ACCOUNT) is False
+        assert asyncio.all_tasks() <= before
+
+        mark = record.mark()
+        await engine.work_offline(False)
+        await record.until(online(True), mark)
+        await engine.stop_online()
+        assert asyncio.all_tasks() <= before
