@@ -26,7 +26,7 @@ from tests.client.accounts.fakes import MemoryKeyring, keyring_backend
 from tests.client.sync.cli_helpers import ACCOUNT as CLI_ACCOUNT
 from tests.client.sync.cli_helpers import add_account
 from tests.client.sync.helpers import message
-from tests.servers.fixtures import MailServer, MailUser
+from tests.servers.fixtures import MailServer, MailUser, ProxyFactory
 
 ACCOUNT = "acct"
 FAST = Backoff(base=0.05, cap=0.2)  # reconnects within a fraction of a second
@@ -83,6 +83,7 @@ def session(
     *,
     credentials: Credentials | None = None,
     poll_interval: float = 3600.0,
+    idle_renew: float = 3600.0,
 ) -> OnlineSession:
     return OnlineSession(
         ACCOUNT,
@@ -91,6 +92,7 @@ def session(
         store,
         emit=record,
         poll_interval=poll_interval,
+        idle_renew=idle_renew,
         backoff=FAST,
     )
 
@@ -102,11 +104,15 @@ def cached_subjects(store: Store, folder: str = "INBOX") -> set[str]:
     return {row[0] for row in rows}
 
 
-async def test_idle_pushes_a_new_message_into_the_cache(mail_server: MailServer) -> None:
+@pytest.mark.parametrize("renew", [3600.0, 0.05])  # the watchdog renewing IDLE loses nothing
+async def test_idle_pushes_a_new_message_into_the_cache(
+    mail_server: MailServer, renew: float
+) -> None:
     user = mail_server.new_user()
     mail_server.save(user, message(1))
     store, record = Store.open(":memory:"), Recorder()
-    loop = session(mail_server, user, store, record)  # polling far away: only IDLE can help
+    # Polling far away: only IDLE can bring the message.
+    loop = session(mail_server, user, store, record, idle_renew=renew)
     loop.start()
     try:
         await record.until(lambda e: isinstance(e, SyncFinished))
@@ -181,6 +187,34 @@ async def test_server_restart_reconnects_by_itself(mail_server: MailServer) -> N
         assert loop.running and loop.error is None
     finally:
         await loop.stop()
+
+
+async def test_silently_dead_connection_is_noticed_by_the_idle_watchdog(
+    mail_server: MailServer, fault_proxy: ProxyFactory
+) -> None:
+    user = mail_server.new_user()
+    store, record = Store.open(":memory:"), Recorder()
+    async with fault_proxy(mail_server.host, mail_server.ports["imaps"]) as proxy:
+        endpoint = mail_server.endpoint(
+            "imaps", port=proxy.port, command_timeout=0.5, connect_timeout=1.0
+        )
+        loop = OnlineSession(
+            ACCOUNT, endpoint, user.credentials(), store, emit=record, idle_renew=0.2, backoff=FAST
+        )
+        loop.start()
+        try:
+            await record.until(lambda e: isinstance(e, SyncFinished))
+            mark = record.mark()
+            proxy.stall()  # no FIN, no RST: only the unanswered DONE can tell
+            await record.until(online(False), mark)
+            back = record.mark()
+            proxy.resume()
+            await record.until(online(True), back)
+            mail_server.save(user, message(7, subject="After the stall"))
+            await record.until(added_to(store, "INBOX"), back)
+            assert "After the stall" in cached_subjects(store)
+        finally:
+            await loop.stop()
 
 
 async def test_wrong_password_stops_with_sync_failed(mail_server: MailServer) -> None:
