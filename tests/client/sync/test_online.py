@@ -297,3 +297,45 @@ async def test_engine_online_and_work_offline(
         await record.until(online(True), mark)
         await engine.stop_online()
         assert asyncio.all_tasks() <= before
+
+
+async def test_engine_replays_and_sends_before_each_sync(
+    tmp_path: Path,
+    mail_server: MailServer,
+    keyring_in_memory: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kittiwake.client.store.model import Flag
+    from kittiwake.client.store.queue import OutboxState
+    from kittiwake.client.sync import outbox
+
+    user = mail_server.new_user()
+    mail_server.save(user, message(8))
+    add_account(tmp_path, mail_server, user, monkeypatch)
+    with Engine.open(tmp_path) as engine:
+        record = Recorder()
+        engine.add_listener(record)
+        engine.start_online(poll_interval=0.2, backoff=FAST)
+        try:
+            await record.until(lambda e: isinstance(e, SyncFinished))
+            inbox = engine.folder(CLI_ACCOUNT, "INBOX")
+            (row,) = engine.messages(inbox.id).rows
+            engine.mark([row.id], add=Flag.SEEN)  # offline-first: queued for the server
+            raw = (
+                f"From: <{user.address}>\r\nTo: <{user.address}>\r\nSubject: Via the outbox\r\n"
+                "\r\nHello.\r\n"
+            ).encode()
+            item_id = outbox.enqueue(engine.store, CLI_ACCOUNT, raw, address=user.address)
+            mark = record.mark()
+            await record.until(lambda e: isinstance(e, SyncFinished), mark)
+            # A poll whose replay began before the mark may finish first: wait for the next.
+            await record.until(lambda e: isinstance(e, SyncFinished), record.mark())
+            assert not engine.store.ops.list(CLI_ACCOUNT)  # replayed before that sync
+            flags = mail_server.doveadm(
+                "-f", "tab", "fetch", "-u", user.name, "flags", "mailbox", "INBOX", "uid", "1"
+            )
+            assert "\\Seen" in flags
+            sent = engine.store.outbox.get(item_id)
+            assert sent is not None and sent.state is OutboxState.SENT
+        finally:
+            await engine.stop_online()
