@@ -84,6 +84,9 @@ def main(argv: list[str]) -> int:
         # file), rather than a second engine opening the same cache.
         return 0 if instance.hand_over(argv) else 1
     app.setWindowIcon(app_icon())
+    from kittiwake.ui.windows.main.qt_fixes import patch_qasync_timers
+
+    patch_qasync_timers()  # else a long session aborts (PySide6 killTimer drains None)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     from kittiwake.ui.windows.main.session import open_engine, start_session
