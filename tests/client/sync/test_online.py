@@ -339,3 +339,23 @@ async def test_engine_replays_and_sends_before_each_sync(
             assert sent is not None and sent.state is OutboxState.SENT
         finally:
             await engine.stop_online()
+
+
+async def test_untrusted_certificate_stops_without_retrying(mail_server: MailServer) -> None:
+    from kittiwake.client.net.errors import CertificateError
+
+    user = mail_server.new_user()
+    store, record = Store.open(":memory:"), Recorder()
+    loop = OnlineSession(
+        ACCOUNT,
+        mail_server.endpoint("imaps", ca_file=None),  # the test CA not trusted
+        user.credentials(),
+        store,
+        emit=record,
+        backoff=FAST,
+    )
+    loop.start()
+    await asyncio.wait_for(loop.wait(), TIMEOUT)
+    assert isinstance(loop.error, CertificateError)
+    assert len([e for e in record.events if isinstance(e, SyncFailed)]) == 1
+    await loop.stop()
