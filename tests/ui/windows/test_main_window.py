@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from kittiwake.client.store.model import Flag
 from kittiwake.ui.models.folder_tree import KIND_ROLE, ROLE_ROLE, UNREAD_ROLE, Kind
 from kittiwake.ui.models.message_list import Column
+from kittiwake.ui.windows.main.qt_fixes import patch_qasync_timers
 from kittiwake.ui.windows.main_window import MainWindow
 from tests.client.accounts.fakes import MemoryKeyring, keyring_backend
 from tests.client.sync.helpers import message
@@ -36,6 +37,7 @@ def synced(
     qasync_loop: asyncio.AbstractEventLoop,
     memory_keyring: MemoryKeyring,
 ) -> Iterator[Synced]:
+    patch_qasync_timers()  # as the app does (ui/windows/main/qt_fixes.py)
     # The reader's text view (its web view has its own tests): quicker, same widget tree.
     monkeypatch.setenv("KITTIWAKE_NO_WEBENGINE", "1")
     box = make_synced(tmp_path, mail_server, monkeypatch, qasync_loop)
