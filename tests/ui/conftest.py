@@ -10,12 +10,17 @@ import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from kittiwake.ui.windows.main.qt_fixes import patch_qasync_timers
+
 
 @pytest.fixture
 def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     """A qasync loop on the test's QApplication, closed and collected on the GUI thread."""
     # Closing a window must not quit the application (and with it the loop).
     qapp.setQuitOnLastWindowClosed(False)
+    # As the app does: PySide6 6.12's killTimer drops a reference to None on every call, and the
+    # GUI tests share one process, so thousands of qasync timers would abort it (none_dealloc).
+    patch_qasync_timers()
     event_loop = qasync.QEventLoop(qapp, already_running=False)
     asyncio.set_event_loop(event_loop)
     try:
