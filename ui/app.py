@@ -7,8 +7,11 @@ business to move off this thread (see docs/architecture.md).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication
 
@@ -16,10 +19,16 @@ from kittiwake.ui.single_instance import default_instance
 from kittiwake.ui.windows.about import app_icon
 from kittiwake.ui.windows.main_window import MainWindow
 
+if TYPE_CHECKING:
+    from kittiwake.ui.windows.main.open_arguments import ArgumentOpener
+
+log = logging.getLogger(__name__)
+
 APP_ID = "org.kittiwake.Kittiwake"
 # Set to 1 by the bundle smoke test (tests/packaging): quit right after the window is shown.
 SMOKE_TEST_ENV = "KITTIWAKE_SMOKE_TEST"
 READY_LINE = "kittiwake: main window shown"
+STOP_ONLINE_GRACE = 15.0  # the sessions' own grace is shorter; this only bounds a hang
 
 
 def _prepare_environment() -> None:
@@ -50,23 +59,36 @@ def _bring_forward(window: MainWindow) -> None:
     window.activateWindow()
 
 
-async def run_until_closed(window: MainWindow) -> None:
+def _hand_over(window: MainWindow, opener: ArgumentOpener, args: list[str]) -> None:
+    _bring_forward(window)
+    opener.open_arguments(args)
+
+
+async def run_until_closed(window: MainWindow, on_shown: Callable[[], None] | None = None) -> None:
     closed = asyncio.Event()
     window.sig_closed.connect(closed.set)
     window.show()
+    if on_shown is not None:
+        on_shown()
     if os.environ.get(SMOKE_TEST_ENV) == "1":
         print(READY_LINE, flush=True)
         window.close()
     await closed.wait()
 
 
-async def run_session(window: MainWindow) -> None:
+async def run_session(window: MainWindow, on_shown: Callable[[], None] | None = None) -> None:
     """The whole GUI session in ONE run of the Qt loop: until the window closes, then the
     pending work it asks for. A second run_until_complete would start Qt's loop again after
     QCoreApplication emitted aboutToQuit, and QtWebEngine's cleanup then crashes the next
     exit() (a segfault on every close, seen with the reader's web view)."""
-    await run_until_closed(window)
+    await run_until_closed(window, on_shown)
     await window.finish_pending()
+    if window.engine is not None:
+        # IDLE ends and the connections log out inside this same loop run (see above).
+        try:
+            await asyncio.wait_for(window.engine.stop_online(), STOP_ONLINE_GRACE)
+        except TimeoutError:
+            log.warning("the online sessions did not stop in time")
 
 
 def main(argv: list[str]) -> int:
@@ -89,18 +111,22 @@ def main(argv: list[str]) -> int:
     patch_qasync_timers()  # else a long session aborts (PySide6 killTimer drains None)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    from kittiwake.ui.windows.main.open_arguments import ArgumentOpener
     from kittiwake.ui.windows.main.session import open_engine, start_session
 
     engine = open_engine()
     window = MainWindow(engine)
-    # Later launches' arguments arrive here (sig_arguments_received: list[str]); a plain second
-    # launch brings the window forward.
-    instance.sig_arguments_received.connect(lambda _args: _bring_forward(window))
+    opener = ArgumentOpener(window, engine)  # also opens the window's compose requests
+    # Later launches' arguments arrive here (sig_arguments_received: list[str]): the window
+    # comes forward, then what they ask for (a mailto: composer, a message file) opens.
+    instance.sig_arguments_received.connect(lambda args: _hand_over(window, opener, args))
     with loop:
         if engine is not None:
             # The cached mail is on screen at once; the wizard (first run) or a sync follows.
             loop.call_soon(start_session, window, engine)
-        loop.run_until_complete(run_session(window))
+        # Our own arguments open once the main window shows (the composer then stacks above it).
+        shown = (lambda: opener.open_arguments(list(argv))) if argv else None
+        loop.run_until_complete(run_session(window, on_shown=shown))
     if engine is not None:
         engine.close()
     instance.close()

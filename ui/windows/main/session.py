@@ -1,5 +1,6 @@
 """What happens when the window first shows: the account wizard on a first run, else a sync
-behind the cached mail that is already on screen."""
+behind the cached mail that is already on screen; after the first sync the engine stays online
+(IDLE push, polling) unless the user chose "work offline"."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 from kittiwake.client.accounts.config import AccountsFile
 from kittiwake.client.engine import Engine
 from kittiwake.client.net.errors import KittiwakeError
+from kittiwake.ui import bridge
 from kittiwake.ui.windows.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -23,7 +25,33 @@ def open_engine() -> Engine | None:
         return None
 
 
+def stay_online(window: MainWindow, engine: Engine) -> None:
+    """Start the engine's online loop after the window's first sync (so the cached mail is
+    current before IDLE begins), unless the user works offline; follow the user's switch."""
+    started = False
+
+    def after_sync() -> None:
+        nonlocal started
+        if started or window.commands.work_offline.isChecked():
+            return
+        try:
+            if not engine.accounts():
+                return
+            started = True
+            engine.start_online()  # one task per IMAP account, in the running loop
+        except KittiwakeError as error:  # an unreadable accounts file: said, not raised
+            window.status.set_error("", error.message, error.hint)
+
+    def switched(offline: bool) -> None:
+        if started:
+            bridge.start(engine.work_offline(offline), name="work offline")
+
+    window.sig_sync_finished.connect(after_sync)
+    window.commands.work_offline.toggled.connect(switched)
+
+
 def start_session(window: MainWindow, engine: Engine) -> None:
+    stay_online(window, engine)
     try:
         has_accounts = bool(engine.accounts())
     except KittiwakeError as error:
