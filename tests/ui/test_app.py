@@ -8,10 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
-from kittiwake.ui.app import READY_LINE, SMOKE_TEST_ENV, run_until_closed
+from kittiwake.client.engine import Engine
+from kittiwake.ui.app import READY_LINE, SMOKE_TEST_ENV, run_session, run_until_closed
 from kittiwake.ui.windows.main_window import MainWindow
+from tests.client.accounts.fakes import MemoryKeyring, keyring_backend, logging_sandbox
+from tests.ui.windows.composer.conftest import make_account, open_engine
 
 
 def test_closing_the_main_window_ends_the_loop(
@@ -45,3 +49,35 @@ def test_the_app_starts_shows_its_window_and_exits_cleanly(tmp_path: Path) -> No
     )
     assert READY_LINE in run.stdout.splitlines(), run.stderr[-3000:]
     assert run.returncode == 0, run.stderr[-3000:]
+
+
+def test_the_session_opens_arguments_once_shown_and_stops_the_online_loop_at_the_end(
+    qtbot: QtBot,
+    qasync_loop: asyncio.AbstractEventLoop,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KITTIWAKE_NO_WEBENGINE", "1")
+    with logging_sandbox(), keyring_backend(MemoryKeyring()):
+        engine: Engine = open_engine(tmp_path / "home", make_account("a@example.test", "a"))
+        stopped: list[bool] = []
+
+        async def stop_online(account: str | None = None) -> None:
+            stopped.append(True)
+
+        monkeypatch.setattr(engine, "stop_online", stop_online)
+        window = MainWindow(engine, check_interval_ms=0)
+        qtbot.addWidget(window)
+        shown: list[bool] = []
+
+        def on_shown() -> None:
+            shown.append(window.isVisible())
+            window.close()
+
+        try:
+            task = qasync_loop.create_task(run_session(window, on_shown=on_shown))
+            qasync_loop.run_until_complete(asyncio.wait_for(task, 10))
+        finally:
+            engine.close()
+    assert shown == [True]
+    assert stopped == [True]
