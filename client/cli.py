@@ -12,6 +12,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import TextIO
@@ -73,15 +74,47 @@ def _opens_in_gui(arg: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class GuiOptions:
+    """The global options the window understands too, and what it should open."""
+
+    home: str | None = None
+    debug: bool = False
+    debug_protocol: bool = False
+    arguments: tuple[str, ...] = ()
+
+
+def gui_options(args: Sequence[str]) -> GuiOptions | None:
+    """The GUI's share of the arguments: `--home DIR`, `--debug`, `--debug-protocol`, then
+    mailto: URLs and message files. None when anything else is there: that is for the CLI,
+    which explains it (an unknown word gets an error rather than a silently opened window)."""
+    home: str | None = None
+    debug = debug_protocol = False
+    arguments: list[str] = []
+    index = 0
+    while index < len(args):
+        argument = args[index]
+        if argument == "--debug":
+            debug = True
+        elif argument == "--debug-protocol":
+            debug_protocol = True
+        elif argument == "--home" and index + 1 < len(args):
+            index += 1
+            home = args[index]
+        elif argument.startswith("--home="):
+            home = argument.partition("=")[2]
+        elif argument.startswith("-") or argument in command_names() or not _opens_in_gui(argument):
+            return None
+        else:
+            arguments.append(argument)
+        index += 1
+    return GuiOptions(home, debug, debug_protocol, tuple(arguments))
+
+
 def wants_cli(args: Sequence[str]) -> bool:
     """True when the arguments are for the CLI; False to start the GUI (no arguments, a
-    mailto: URL, a message file). Anything else goes to the CLI, which explains it."""
-    if not args:
-        return False
-    first = args[0]
-    if first.startswith("-") or first in command_names():
-        return True
-    return not _opens_in_gui(first)
+    mailto: URL, a message file, with the global options the GUI shares)."""
+    return gui_options(args) is None
 
 
 def _report(error: KittiwakeError, stderr: TextIO) -> None:

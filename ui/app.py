@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication
 
+from kittiwake.client.cli import GuiOptions, gui_options
+from kittiwake.client.logs import setup_logging
+from kittiwake.client.paths import HOME_ENV, Paths
 from kittiwake.ui.single_instance import default_instance
 from kittiwake.ui.windows.about import app_icon
 from kittiwake.ui.windows.main_window import MainWindow
@@ -91,10 +94,24 @@ async def run_session(window: MainWindow, on_shown: Callable[[], None] | None = 
             log.warning("the online sessions did not stop in time")
 
 
+def _start_logging(options: GuiOptions) -> None:
+    """The window logs like the CLI: the platform's (or the home's) log dir, rotated, redacted."""
+    if options.home:
+        # One home for everything this process opens (engine, single instance, logs).
+        os.environ[HOME_ENV] = os.path.abspath(options.home)
+    paths = Paths.resolve()
+    paths.ensure()
+    level = logging.DEBUG if options.debug or options.debug_protocol else logging.INFO
+    setup_logging(paths.log_dir, level=level, debug_protocol=options.debug_protocol)
+
+
 def main(argv: list[str]) -> int:
     import qasync
 
+    options = gui_options(argv) or GuiOptions(arguments=tuple(argv))
+    argv = list(options.arguments)
     _prepare_environment()
+    _start_logging(options)
     # The message view's URL scheme must be registered before the QApplication exists.
     from kittiwake.ui.windows.reader.schemes import register_schemes
 

@@ -33,10 +33,24 @@ def _sandbox() -> Iterator[None]:
         ["--home", "/tmp/x", "accounts", "list"],
         ["--debug", "accounts", "list"],
         ["frobnicate"],  # unknown: the CLI explains, rather than a window opening silently
+        ["--debug-protocol", "sync"],
+        ["--home", "/tmp/x", "--bogus"],
     ],
 )
 def test_these_go_to_the_cli(args: list[str]) -> None:
     assert cli.wants_cli(args)
+
+
+def test_the_gui_takes_the_global_options_it_shares() -> None:
+    options = cli.gui_options(
+        ["--home", "/tmp/k", "--debug-protocol", "mailto:a@example.org", "--debug"]
+    )
+    assert options == cli.GuiOptions(
+        home="/tmp/k", debug=True, debug_protocol=True, arguments=("mailto:a@example.org",)
+    )
+    assert cli.gui_options(["--home=/tmp/k"]) == cli.GuiOptions(home="/tmp/k")
+    assert cli.gui_options([]) == cli.GuiOptions()
+    assert cli.gui_options(["--debug", "list"]) is None
 
 
 def test_these_start_the_gui(tmp_path: Path) -> None:

@@ -49,6 +49,9 @@ def test_the_app_starts_shows_its_window_and_exits_cleanly(tmp_path: Path) -> No
     )
     assert READY_LINE in run.stdout.splitlines(), run.stderr[-3000:]
     assert run.returncode == 0, run.stderr[-3000:]
+    # The window logs like the CLI: into the home's log directory, privately.
+    log_file = tmp_path / "logs" / "kittiwake.log"
+    assert log_file.is_file() and log_file.stat().st_mode & 0o077 == 0
 
 
 def test_the_session_opens_arguments_once_shown_and_stops_the_online_loop_at_the_end(
