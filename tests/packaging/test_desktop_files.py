@@ -110,3 +110,16 @@ def test_committed_pngs_match_the_svg(qapp: QApplication, tmp_path: Path) -> Non
         size = int(path.parent.parent.name.split("x")[0])
         fresh, committed = QImage(str(path)), QImage(str(icon_file(size)))
         assert fresh == committed, f"re-run packaging/render_icons.py ({size}px differs)"
+
+
+def test_every_metainfo_screenshot_is_in_the_repository_at_its_size(qapp: QApplication) -> None:
+    images = ET.parse(METAINFO).getroot().findall("./screenshots/screenshot/image")
+    assert images
+    for image in images:
+        name = (image.text or "").rsplit("/docs/screenshots/", 1)[-1]
+        picture = QImage(str(ROOT / "docs" / "screenshots" / name))
+        assert not picture.isNull(), f"{name} is not in docs/screenshots"
+        assert (picture.width(), picture.height()) == (
+            int(image.get("width", "0")),
+            int(image.get("height", "0")),
+        ), name
