@@ -56,6 +56,7 @@ from kittiwake.client.sync.account_sync import AccountResult, AccountSync, Cache
 from kittiwake.client.sync.folder_sync import BodyPolicy
 
 if TYPE_CHECKING:
+    from kittiwake.client.importexport import ImportReport
     from kittiwake.client.mime.addresses import Address
     from kittiwake.client.mime.compose import Draft
     from kittiwake.client.mime.display import DisplayMessage
@@ -688,6 +689,33 @@ class Engine:
         await self.stop_online()
         for account_id in ids:
             self._emit(OnlineStateChanged(account_id, False, "Working offline."))
+
+    # --- import and export (client/importexport.py) ------------------------------------
+
+    def import_mail(
+        self, account: str, source: Path, *, maildir: bool = False, folder: str | None = None
+    ) -> ImportReport:
+        """An mbox file (or a Maildir folder) into a local folder of the account, which the
+        sync never touches; importing the same messages again adds nothing."""
+        from kittiwake.client import importexport
+
+        account_id = self.account(account).id
+        messages = importexport.read_maildir(source) if maildir else importexport.read_mbox(source)
+        name = folder or importexport.DEFAULT_FOLDER
+        return importexport.import_messages(self.store, account_id, name, messages)
+
+    def local_folder(self, account: str, name: str) -> Folder | None:
+        from kittiwake.client.importexport import local_account
+
+        return self.store.folders.find(local_account(self.account(account).id), name)
+
+    def export_mbox(self, account: str, folder: str, target: Path) -> tuple[int, int]:
+        """A local folder (or else a cached folder) of the account as an mboxrd file, written
+        atomically; returns (written, skipped because their bytes are not cached)."""
+        from kittiwake.client.importexport import export_mbox
+
+        chosen = self.local_folder(account, folder) or self.folder(account, folder)
+        return export_mbox(self.store, chosen.id, target)
 
 
 def build_draft(draft: Draft, *, for_drafts: bool = False) -> bytes:
