@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kittiwake.client.commands import accounts, outbox, search, send, show, sync
+from kittiwake.client.commands import accounts, import_export, outbox, search, send, show, sync
 from kittiwake.client.commands import list as list_command
 from kittiwake.client.commands.base import Command, Context
 
@@ -14,6 +14,8 @@ COMMANDS: tuple[Command, ...] = (
     search.COMMAND,
     send.COMMAND,
     outbox.COMMAND,
+    import_export.IMPORT,
+    import_export.EXPORT,
 )
 
 __all__ = ["COMMANDS", "Command", "Context"]
