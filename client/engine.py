@@ -139,6 +139,9 @@ class Engine:
         if folder is None and name.upper() == "INBOX":
             folder = self.store.folders.find(account_id, "INBOX")
         if folder is None:
+            # A local folder (imported mail) answers to its name too; the server's wins.
+            folder = self.local_folder(account, name)
+        if folder is None:
             raise CommandFailed(
                 f"The account {account_id!r} has no cached folder {name!r}.",
                 f"Run `kittiwake sync {account_id}` first, or check the folder's name.",

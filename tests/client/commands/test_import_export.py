@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,10 @@ def test_import_then_export_round_trips(
     assert kw(home, "export", "work", "--folder", "Old", "--mbox", str(target)) == 0
     assert "exported 2" in capsys.readouterr().out
     assert target.read_bytes() == MBOX  # same From_ lines (sender, Date), same escaping
+    # The imported folder is listed like any other by its name.
+    assert kw(home, "list", "work", "--folder", "Old", "--json") == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert len(listed) == 2
 
 
 def test_import_maildir_default_folder(
