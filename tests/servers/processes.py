@@ -6,6 +6,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import os
+import select
 import signal
 import threading
 import time
@@ -58,13 +59,28 @@ def alive(pid: int) -> bool:
 
 
 def wait_gone(pids: list[int], timeout: float = 10) -> None:
-    """The master's children exit right after it; SIGKILL any that linger (by pid)."""
+    """The master's children exit right after it; SIGKILL any that linger (by pid).
+
+    They are not our children (no waitpid), so each is awaited through a pidfd, which becomes
+    readable when the process terminates: a wait on the event itself, not a polling sleep.
+    """
     deadline = time.monotonic() + timeout
-    while any(alive(pid) for pid in pids):
-        if time.monotonic() > deadline:
-            for pid in pids:
-                if alive(pid):
-                    with contextlib.suppress(OSError):
-                        os.kill(pid, signal.SIGKILL)
-            return
-        time.sleep(0.02)
+    for pid in pids:
+        if not _wait_exit(pid, max(0.0, deadline - time.monotonic())):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _wait_exit(pid: int, timeout: float) -> bool:
+    """True once pid has terminated (a zombie counts), False when timeout ran out first."""
+    try:
+        descriptor = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    except OSError:  # no pidfd (old kernel): fall back to the /proc state, without waiting
+        return not alive(pid)
+    try:
+        readable, _, _ = select.select([descriptor], [], [], timeout)
+        return bool(readable) or not alive(pid)
+    finally:
+        os.close(descriptor)
