@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import Any, SupportsIndex
 
+from kittiwake.client.net.endpoint import Endpoint, Security
 from tests.servers.certs import CertKind, test_certificates
 
 Script = Callable[["ScriptedPeer"], Awaitable[None]]
@@ -154,6 +155,26 @@ class ScriptedServer:
         self._handlers: set[asyncio.Task[None]] = set()
         self._finished = asyncio.Event()
         self._server: asyncio.Server | None = None
+
+    def endpoint(
+        self,
+        security: Security = Security.TLS,
+        *,
+        connect_timeout: float = 5.0,
+        command_timeout: float = 10.0,
+        **overrides: Any,
+    ) -> Endpoint:
+        """Where a client reaches this server, trusting the test CA (as MailServer.endpoint)."""
+        values: dict[str, Any] = {
+            "host": self.host,
+            "port": self.port,
+            "security": security,
+            "ca_file": self.ca_file,
+            "connect_timeout": connect_timeout,
+            "command_timeout": command_timeout,
+        }
+        values.update(overrides)
+        return Endpoint(**values)
 
     @property
     def received(self) -> bytes:

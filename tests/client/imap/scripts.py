@@ -23,14 +23,7 @@ def endpoint(
     *,
     command_timeout: float = 10.0,
 ) -> Endpoint:
-    return Endpoint(
-        server.host,
-        server.port,
-        security,
-        ca_file=server.ca_file,
-        connect_timeout=5.0,
-        command_timeout=command_timeout,
-    )
+    return server.endpoint(security, command_timeout=command_timeout)
 
 
 async def greet_and_login(peer: ScriptedPeer, caps: bytes = CAPS) -> None:

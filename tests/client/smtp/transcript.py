@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import ssl
+from typing import Any
 
 from kittiwake.client.net import tls
 from kittiwake.client.net.credentials import Credentials
@@ -43,17 +44,9 @@ RCPTS = [b"RCPT TO:<bob@example.org>\r\n", b"RCPT TO:<carol@example.org>\r\n"]
 SESSION_START = EHLO_LINE + b"STARTTLS\r\n" + EHLO_LINE + AUTH_PLAIN_LINE
 
 
-def endpoint(server: ScriptedServer, security: Security, **overrides: object) -> Endpoint:
-    values: dict[str, object] = {
-        "host": server.host,
-        "port": server.port,
-        "security": security,
-        "ca_file": server.ca_file,
-        "connect_timeout": 5.0,
-        "command_timeout": 5.0,
-    }
-    values.update(overrides)
-    return Endpoint(**values)  # type: ignore[arg-type]
+def endpoint(server: ScriptedServer, security: Security, **overrides: Any) -> Endpoint:
+    overrides.setdefault("command_timeout", 5.0)
+    return server.endpoint(security, **overrides)
 
 
 def certificate_sha256(kind: CertKind) -> str:
