@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from kittiwake.client.net.errors import (
 )
 from kittiwake.client.store.model import Folder
 from kittiwake.client.store.store import Store
+from kittiwake.client.sync.backoff import Backoff
 from kittiwake.client.sync.folder_sync import (
     BodyPolicy,
     Capabilities,
@@ -72,14 +72,15 @@ RETRYABLE = (ConnectionLost, OperationTimeout, ProtocolError)
 
 
 @dataclass(frozen=True)
-class Backoff:
+class Retries:
     attempts: int = 4  # connections per sync, the first included
-    base: float = 0.5
-    cap: float = 30.0
+    # Full jitter (AWS architecture blog): the whole delay is random, which spreads the
+    # reconnects of many clients best; 1 s, 2 s, 4 s ... ceilings, at most 30 s.
+    backoff: Backoff = field(default_factory=lambda: Backoff(base=1.0, cap=30.0, jitter=1.0))
 
     def delay(self, attempt: int) -> float:
-        """Full jitter (AWS architecture blog): spreads reconnects of many clients."""
-        return random.uniform(0, min(self.cap, self.base * 2**attempt))
+        """Seconds to wait before connection `attempt` + 1 (after `attempt` failures)."""
+        return self.backoff.delay(attempt)
 
 
 @dataclass
@@ -105,7 +106,7 @@ class AccountSync:
     emit: Emit = lambda _event: None
     policy: BodyPolicy = field(default_factory=BodyPolicy)
     allow: Capabilities = field(default_factory=Capabilities)
-    backoff: Backoff = field(default_factory=Backoff)
+    retries: Retries = field(default_factory=Retries)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _statuses: dict[str, dict[str, int]] = field(default_factory=dict, init=False)
 
@@ -147,12 +148,12 @@ class AccountSync:
                     type(error).__name__,
                     attempt,
                 )
-                if attempt >= self.backoff.attempts:
+                if attempt >= self.retries.attempts:
                     self._fail(result, error, current)
                     if isinstance(error, NetworkError):
                         self.emit(OnlineStateChanged(self.account, False, error.message))
                     break
-                await self._pause(self.backoff.delay(attempt))
+                await self._pause(self.retries.delay(attempt))
             except sqlite3.Error as error:
                 self._fail(result, CacheWriteFailed.from_sqlite(error), current)
                 break

@@ -188,7 +188,7 @@ class OnlineSession:
             emit=self._from_sync,
             policy=self.policy,
             # One connection per try: reconnecting is this session's job, with its own backoff.
-            backoff=account_sync.Backoff(attempts=1),
+            retries=account_sync.Retries(attempts=1),
         ).run()
         if result.error is not None:
             raise result.error

@@ -15,7 +15,7 @@ from kittiwake.client.events import (
 from kittiwake.client.net.errors import AuthenticationFailed, ConnectionLost
 from kittiwake.client.store.model import Role
 from kittiwake.client.store.store import Store
-from kittiwake.client.sync.account_sync import AccountSync, Backoff
+from kittiwake.client.sync.account_sync import AccountSync, Retries
 from tests.client.sync.helpers import cache_state, fill, row_count, server_state
 from tests.servers.fixtures import MailServer, ProxyFactory
 
@@ -85,7 +85,7 @@ async def test_cut_without_retry_fails_then_next_sync_completes(
             store,
             endpoint=endpoint,
             emit=events.append,
-            backoff=Backoff(attempts=1),
+            retries=Retries(attempts=1),
         ).run()
     assert isinstance(first.error, ConnectionLost)
     failed = [e for e in events if isinstance(e, SyncFailed)]
