@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from PySide6.QtGui import QImage
@@ -79,7 +80,7 @@ def test_metainfo_names_what_a_software_centre_needs() -> None:
     ]
     images = [i.text or "" for i in root.iterfind("screenshots/screenshot/image")]
     assert len(images) >= 1
-    assert all("/docs/screenshots/" in url and url.endswith(".png") for url in images)
+    assert all(url.startswith("https://") and url.endswith(".png") for url in images)
     releases = [r.get("version") for r in root.iterfind("releases/release")]
     assert releases and releases[0] == "0.1.0"
     assert len(root.findtext("description/p", "").split()) > 20
@@ -97,15 +98,49 @@ def test_every_icon_size_is_a_square_png_of_that_size(qapp: QApplication) -> Non
     assert svg.lstrip().startswith("<?xml") and 'viewBox="0 0 128 128"' in svg
 
 
-def test_committed_pngs_match_the_svg(qapp: QApplication, tmp_path: Path) -> None:
-    # qapp first: render() would otherwise make a QGuiApplication, and later widget tests abort.
+def load_script(name: str) -> ModuleType:
     import importlib.util
 
-    script = ROOT / "packaging" / "render_icons.py"
-    spec = importlib.util.spec_from_file_location("render_icons", script)
+    spec = importlib.util.spec_from_file_location(name, ROOT / "packaging" / f"{name}.py")
     assert spec is not None and spec.loader is not None
-    render_icons = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(render_icons)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_screenshot_urls_use_the_one_base_address() -> None:
+    metainfo = load_script("metainfo")
+    text = METAINFO.read_text(encoding="utf-8")
+    urls = metainfo.image_urls(text)
+    assert len(urls) == len(ET.parse(METAINFO).getroot().findall("./screenshots/screenshot/image"))
+    base = metainfo.SCREENSHOT_BASE
+    assert not base.endswith("/")
+    assert urls == [f"{base}/{metainfo.file_name(url)}" for url in urls], (
+        "SCREENSHOT_BASE changed: re-run packaging/metainfo.py"
+    )
+    assert metainfo.with_base(text) == text
+
+
+def test_setting_the_base_address_rewrites_only_the_screenshot_urls() -> None:
+    metainfo = load_script("metainfo")
+    text = METAINFO.read_text(encoding="utf-8")
+    moved = metainfo.with_base(text, "https://mail.example.net/v0.1/shots/")
+    names = [metainfo.file_name(url) for url in metainfo.image_urls(text)]
+    assert metainfo.image_urls(moved) == [f"https://mail.example.net/v0.1/shots/{n}" for n in names]
+    changed = [
+        (old, new)
+        for old, new in zip(text.splitlines(), moved.splitlines(), strict=True)
+        if old != new
+    ]
+    assert len(changed) == len(names)
+    assert all("<image " in old and "<image " in new for old, new in changed)
+    root = ET.fromstring(moved.encode("utf-8"))
+    assert root.findtext("id") == APP_ID  # still well-formed, same component
+
+
+def test_committed_pngs_match_the_svg(qapp: QApplication, tmp_path: Path) -> None:
+    # qapp first: render() would otherwise make a QGuiApplication, and later widget tests abort.
+    render_icons = load_script("render_icons")
     for path in render_icons.render(hicolor=tmp_path, sizes=(32, 128)):
         size = int(path.parent.parent.name.split("x")[0])
         fresh, committed = QImage(str(path)), QImage(str(icon_file(size)))
@@ -116,7 +151,7 @@ def test_every_metainfo_screenshot_is_in_the_repository_at_its_size(qapp: QAppli
     images = ET.parse(METAINFO).getroot().findall("./screenshots/screenshot/image")
     assert images
     for image in images:
-        name = (image.text or "").rsplit("/docs/screenshots/", 1)[-1]
+        name = (image.text or "").rstrip("/").rsplit("/", 1)[-1]
         picture = QImage(str(ROOT / "docs" / "screenshots" / name))
         assert not picture.isNull(), f"{name} is not in docs/screenshots"
         assert (picture.width(), picture.height()) == (
