@@ -1,6 +1,13 @@
 """The folder pane's model: a unified Inbox, the Outbox when it holds mail, then each account
 with its special folders first (in Thunderbird's order) and the rest by name, nested by the
-server's delimiter. Column 1 is the unread count; folders with unread mail are bold.
+server's delimiter, then "Local Folders" when there are any. Column 1 is the unread count;
+folders with unread mail are bold.
+
+Local folders hold imported mail (client/importexport.py) under the store account
+`<id>@local`, which no server syncs. As in Thunderbird they sit under one "Local Folders"
+node after the accounts; with local folders of several accounts, one sub-node per account.
+They are ordinary FOLDER items otherwise (list, search, counts, drops), and their
+ACCOUNT_ROLE is the `@local` account, so a move never crosses between a server and the cache.
 
 Counts come from the cache's maintained counters (no message is counted), so refreshing them
 after every event is one small query. Folder names are plain DisplayRole text (rule 6).
@@ -16,6 +23,7 @@ from PySide6.QtGui import QFont, QIcon, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QStyle
 
 from kittiwake.client.engine import Engine
+from kittiwake.client.importexport import LOCAL_SUFFIX
 from kittiwake.client.store.model import Folder, Role
 from kittiwake.ui.models.message_list import MIME_TYPE, decode_ids
 
@@ -33,6 +41,17 @@ class Kind(enum.StrEnum):
     OUTBOX = "outbox"
     ACCOUNT = "account"
     FOLDER = "folder"
+    LOCAL = "local"  # "Local Folders", and its per-account sub-nodes
+
+
+def is_local(account: str) -> bool:
+    """True for the store account of imported mail (`<id>@local`): nothing to replay."""
+    return account.endswith(LOCAL_SUFFIX)
+
+
+def base_account(account: str) -> str:
+    """The configured account a store account belongs to (`work@local` -> `work`)."""
+    return account.removesuffix(LOCAL_SUFFIX)
 
 
 _ICONS = {
@@ -71,6 +90,7 @@ class FolderTreeModel(QStandardItemModel):
         self._bold = QFont()
         self._bold.setBold(True)
         self.setColumnCount(2)
+        self._drag_accounts: tuple[bytes, frozenset[str]] = (b"", frozenset())
         self.rebuild()
 
     # --- building ----------------------------------------------------------------------------
@@ -78,6 +98,7 @@ class FolderTreeModel(QStandardItemModel):
     def rebuild(self) -> None:
         # Rows only: clear() would drop the columns and with them the view's header setup.
         self.removeRows(0, self.rowCount())
+        self._drag_accounts = (b"", frozenset())
         root = self.invisibleRootItem()
         accounts = self.engine.accounts()
         folders = self.engine.folders()
@@ -102,8 +123,38 @@ class FolderTreeModel(QStandardItemModel):
             node.setToolTip(account.id)
             root.appendRow([node, self._count_item()])
             self._add_folders(node, [f for f in folders if f.account == account.id])
+        names = {a.id: a.display_name or a.id for a in accounts}
+        self._add_local(root, [f for f in folders if is_local(f.account)], names)
         self.update_counts()
         self.sig_rebuilt.emit()
+
+    def _add_local(
+        self, root: QStandardItem, folders: Sequence[Folder], names: dict[str, str]
+    ) -> None:
+        if not folders:
+            return
+        icon = _icon("folder", QStyle.StandardPixmap.SP_DirHomeIcon)
+        node = self._item(self.tr("Local Folders"), Kind.LOCAL, icon)
+        node.setToolTip(self.tr("Mail kept only on this computer"))
+        root.appendRow([node, self._count_item()])
+        # In the accounts' own order; those of removed accounts last.
+        order = {account: rank for rank, account in enumerate(names)}
+        owners = sorted(
+            {f.account for f in folders},
+            key=lambda a: (order.get(base_account(a), len(order)), a),
+        )
+        if len(owners) == 1:
+            node.setData(owners[0], ACCOUNT_ROLE)
+            self._add_folders(node, folders)
+            return
+        for owner in owners:
+            # Folders of an account since removed stay (their mail exists nowhere else).
+            base = base_account(owner)
+            sub = self._item(names.get(base, base), Kind.LOCAL, icon)
+            sub.setData(owner, ACCOUNT_ROLE)
+            sub.setToolTip(base)
+            node.appendRow([sub, self._count_item()])
+            self._add_folders(sub, [f for f in folders if f.account == owner])
 
     def _add_folders(self, account_node: QStandardItem, folders: Sequence[Folder]) -> None:
         parents: dict[str, QStandardItem] = {}
@@ -130,6 +181,8 @@ class FolderTreeModel(QStandardItemModel):
             self._sort_children(row[0])
 
     def _title(self, folder: Folder, leaf: str) -> str:
+        if is_local(folder.account):
+            return folder.name  # the user's own name for it, shown as given
         if folder.role is Role.INBOX or folder.name.upper() == "INBOX":
             return self.tr("Inbox")
         return leaf or folder.name
@@ -194,14 +247,16 @@ class FolderTreeModel(QStandardItemModel):
         return sibling
 
     def items(self) -> Iterator[QStandardItem]:
-        stack = [self.invisibleRootItem()]
+        """Every item in the order the tree shows them (the accounts' folders before Local
+        Folders, so the first "Inbox" found is a server's)."""
+        root = self.invisibleRootItem()
+        stack = [root]
         while stack:
             node = stack.pop()
-            for row in range(node.rowCount()):
-                child = node.child(row, 0)
-                if child is not None:
-                    yield child
-                    stack.append(child)
+            if node is not root:
+                yield node
+            children = [node.child(row, 0) for row in range(node.rowCount())]
+            stack.extend(c for c in reversed(children) if c is not None)
 
     def index_of_folder(self, folder_id: int) -> QModelIndex:
         for item in self.items():
@@ -231,7 +286,25 @@ class FolderTreeModel(QStandardItemModel):
         column: int,
         parent: QModelIndex | QPersistentModelIndex,
     ) -> bool:
-        return data.hasFormat(MIME_TYPE) and parent.data(KIND_ROLE) == Kind.FOLDER
+        if not data.hasFormat(MIME_TYPE) or parent.data(KIND_ROLE) != Kind.FOLDER:
+            return False
+        # The engine moves within one store account only: server folders to server folders,
+        # local to local. A drop none of whose messages could move is refused, so the cursor
+        # says so (an IMAP message onto a local folder, or back).
+        return parent.data(ACCOUNT_ROLE) in self._accounts_of(data)
+
+    def _accounts_of(self, data: QMimeData) -> frozenset[str]:
+        # Asked on every mouse move of a drag: the answer is kept for the payload being dragged.
+        payload = bytes(data.data(MIME_TYPE).data())
+        if self._drag_accounts[0] != payload:
+            accounts = set()
+            for message_id in decode_ids(data):
+                summary = self.engine.message(message_id)
+                folder = None if summary is None else self.engine.folder_by_id(summary.folder_id)
+                if folder is not None:
+                    accounts.add(folder.account)
+            self._drag_accounts = (payload, frozenset(accounts))
+        return self._drag_accounts[1]
 
     def dropMimeData(
         self,

@@ -12,7 +12,14 @@ from pytestqt.qtbot import QtBot
 from kittiwake.client.engine import Engine
 from kittiwake.client.store.model import FolderInfo, Role
 from kittiwake.client.sync.outbox import enqueue
-from kittiwake.ui.models.folder_tree import KIND_ROLE, UNREAD_ROLE, FolderTreeModel, Kind
+from kittiwake.ui.models.folder_tree import (
+    ACCOUNT_ROLE,
+    FOLDER_ID_ROLE,
+    KIND_ROLE,
+    UNREAD_ROLE,
+    FolderTreeModel,
+    Kind,
+)
 from kittiwake.ui.models.message_list import encode_ids
 from tests.client.accounts.fakes import MemoryKeyring, keyring_backend
 from tests.client.sync.cli_helpers import ACCOUNT, add_account
@@ -83,3 +90,85 @@ def test_a_drop_on_a_folder_asks_for_a_move(qtbot: QtBot, engine: Engine) -> Non
     assert dropped.args == [[3, 4], engine.folder(ACCOUNT, "Trash").id]
     account = model.index(1, 0)
     assert not model.canDropMimeData(encode_ids([3]), Qt.DropAction.MoveAction, -1, -1, account)
+
+
+# --- local folders (imported mail, `<id>@local`) ---------------------------------------------
+
+MBOX = (
+    b"From alice@example.org Mon Jun  3 12:50:27 1996\n"
+    b"From: Alice <alice@example.org>\nSubject: read one\nStatus: RO\n\nhello\n\n"
+    b"From bob@example.org Tue Jun  4 01:02:03 1996\n"
+    b"From: bob@example.org\nSubject: unread one\n\nworld\n\n"
+)
+
+
+def import_local(engine: Engine, tmp_path: Path, folder: str) -> int:
+    source = tmp_path / f"{folder}.mbox"
+    source.write_bytes(MBOX)
+    return engine.import_mail(ACCOUNT, source, folder=folder).folder_id
+
+
+def test_local_folders_come_after_the_accounts_with_unread_counts(
+    qtbot: QtBot, engine: Engine, tmp_path: Path
+) -> None:
+    saved = import_local(engine, tmp_path, "Saved")
+    old = import_local(engine, tmp_path, "INBOX")  # an imported "INBOX" is not the account's
+    model = FolderTreeModel(engine)
+    top = children(model, QModelIndex())
+    assert [i.data(KIND_ROLE) for i in top] == [Kind.UNIFIED, Kind.ACCOUNT, Kind.LOCAL]
+    local = top[-1]
+    assert local.data() == "Local Folders"
+    assert [i.data() for i in children(model, local)] == ["INBOX", "Saved"]
+    index = model.index_of_folder(saved)
+    assert index.parent() == local and index.data(KIND_ROLE) == Kind.FOLDER
+    assert index.data(UNREAD_ROLE) == 1 and index.siblingAtColumn(1).data() == "1"
+    assert index.data(Qt.ItemDataRole.FontRole).bold()
+    assert index.data(ACCOUNT_ROLE) == f"{ACCOUNT}@local"
+    # The unified Inbox counts the server's Inbox only, and the first "Inbox" is the server's.
+    assert top[0].data(UNREAD_ROLE) == 10
+    first_inbox = next(i for i in model.items() if i.text() == "Inbox")
+    assert first_inbox.data(FOLDER_ID_ROLE) == engine.folder(ACCOUNT, "INBOX").id != old
+
+
+def test_no_local_folders_no_node(qtbot: QtBot, engine: Engine) -> None:
+    model = FolderTreeModel(engine)
+    assert not model.index_of_kind(Kind.LOCAL).isValid()
+
+
+def test_local_folders_of_several_accounts_are_grouped_by_account(
+    qtbot: QtBot, engine: Engine, tmp_path: Path
+) -> None:
+    import_local(engine, tmp_path, "Saved")
+    # An account removed since: its imported mail exists nowhere else, so it stays listed.
+    engine.store.folders.upsert(FolderInfo("gone@local", "Old mail"))
+    model = FolderTreeModel(engine)
+    local = model.index_of_kind(Kind.LOCAL)
+    groups = children(model, local)
+    assert [g.data() for g in groups] == [ACCOUNT, "gone"]
+    assert [g.data(ACCOUNT_ROLE) for g in groups] == [f"{ACCOUNT}@local", "gone@local"]
+    assert [i.data() for i in children(model, groups[0])] == ["Saved"]
+    assert [i.data() for i in children(model, groups[1])] == ["Old mail"]
+
+
+def test_drops_stay_between_server_folders_or_between_local_folders(
+    qtbot: QtBot, engine: Engine, tmp_path: Path
+) -> None:
+    saved = import_local(engine, tmp_path, "Saved")
+    other = import_local(engine, tmp_path, "Other")
+    model = FolderTreeModel(engine)
+    move = Qt.DropAction.MoveAction
+    server_ids = [r.id for r in engine.messages(engine.folder(ACCOUNT, "INBOX").id, limit=2).rows]
+    local_ids = [r.id for r in engine.messages(saved, limit=2).rows]
+    trash = model.index_of_folder(engine.folder(ACCOUNT, "Trash").id)
+    # A server's message cannot go into the cache's folder, nor the other way round.
+    assert not model.canDropMimeData(encode_ids(server_ids), move, -1, -1,
+                                      model.index_of_folder(other))  # fmt: skip
+    assert not model.canDropMimeData(encode_ids(local_ids), move, -1, -1, trash)
+    assert not model.dropMimeData(encode_ids(local_ids), move, -1, -1, trash)
+    assert model.canDropMimeData(encode_ids(server_ids), move, -1, -1, trash)
+    with qtbot.waitSignal(model.sig_messages_dropped) as dropped:
+        target = model.index_of_folder(other)
+        assert model.dropMimeData(encode_ids(local_ids), move, -1, -1, target)
+    assert dropped.args == [local_ids, other]
+    assert not model.canDropMimeData(encode_ids(local_ids), move, -1, -1,
+                                      model.index_of_kind(Kind.LOCAL))  # fmt: skip
