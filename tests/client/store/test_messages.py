@@ -5,7 +5,17 @@ import random
 import pytest
 
 from kittiwake.client.store import Address, Flag, FlagChange, PageCursor, SortKey, Store
-from kittiwake.client.store.messages import Messages, subject_sort_key
+from kittiwake.client.store.messages import (
+    THREAD_MEMBERS_SQL,
+    THREAD_STATS_SQL,
+    Messages,
+    subject_sort_key,
+    thread_member_ids,
+    thread_members,
+    thread_scan,
+    thread_scan_query,
+    thread_stats,
+)
 from tests.client.store.conftest import headers
 
 
@@ -178,3 +188,69 @@ def test_uids_without_body(store: Store, inbox: int) -> None:
     store.messages.upsert_headers(inbox, [headers(u) for u in range(1, 6)])
     store.bodies.put(inbox, [(5, b"x"), (2, b"y")])
     assert store.messages.uids_without_body(inbox) == [4, 3, 1]  # newest first
+
+
+# --- a folder's threads (the threaded list) ---------------------------------------------------
+
+
+@pytest.fixture
+def threaded(store: Store, inbox: int) -> int:
+    """Three threads: uids 1 <- 4 <- 6 (6 unread, flagged), 2 <- 5 (attachment), 3 alone."""
+    store.messages.upsert_headers(
+        inbox,
+        [
+            headers(1, seen=True),
+            headers(2, seen=True),
+            headers(3),
+            headers(4, in_reply_to="<1@example.com>", seen=True),
+            headers(5, in_reply_to="<2@example.com>", seen=True, has_attachment=True),
+            headers(6, in_reply_to="<4@example.com>", flagged=True),
+        ],
+    )
+    return inbox
+
+
+def test_thread_scan_meets_each_thread_first_at_its_newest_message(
+    store: Store, threaded: int
+) -> None:
+
+    rows = thread_scan(store.db, threaded, None, 4)
+    uids = {store.messages.get(i).uid: key for i, key, _ in rows}  # type: ignore[union-attr]
+    assert list(uids) == [6, 5, 4, 3]  # newest first
+    assert uids[6] == uids[4] != uids[5] != uids[3]
+    last_id, _key, last_date = rows[-1]
+    rest = thread_scan(store.db, threaded, PageCursor(last_date, last_id), 10)
+    assert [store.messages.get(i).uid for i, _, _ in rest] == [2, 1]  # type: ignore[union-attr]
+
+
+def test_thread_stats_and_members_count_within_the_folder(store: Store, threaded: int) -> None:
+
+    keys = list(dict.fromkeys(key for _i, key, _d in thread_scan(store.db, threaded, None, 10)))
+    stats = thread_stats(store.db, threaded, keys)
+    assert [(s.count, s.unread, s.flagged, s.has_attachment) for s in stats.values()] == [
+        (3, 1, True, False),
+        (2, 0, False, True),
+        (1, 1, False, False),
+    ]
+    members = thread_members(store.db, threaded, keys[0])
+    assert [m.uid for m in members] == [6, 4, 1]  # newest first
+    ids = thread_member_ids(store.db, threaded, keys[:2])
+    assert sorted(store.messages.get(i).uid for i in ids) == [1, 2, 4, 5, 6]  # type: ignore[union-attr]
+
+
+def test_an_unthreaded_message_is_its_own_thread(store: Store, threaded: int) -> None:
+
+    store.db.conn.execute("UPDATE messages SET thread_id = NULL WHERE uid = 3")
+    keys = [key for _i, key, _d in thread_scan(store.db, threaded, None, 10)]
+    lone = [k for k in keys if k < 0]
+    assert len(lone) == 1
+    assert thread_stats(store.db, threaded, lone)[lone[0]].count == 1
+    assert [m.uid for m in thread_members(store.db, threaded, lone[0])] == [3]
+
+
+def test_thread_queries_use_an_index(store: Store, threaded: int) -> None:
+
+    for after in (None, PageCursor(5, 100)):
+        assert_index_only_search(plan(store, *thread_scan_query(threaded, after, 50)))
+    assert_index_only_search(plan(store, THREAD_STATS_SQL, (1, threaded)))
+    assert_index_only_search(plan(store, THREAD_MEMBERS_SQL, (1, threaded)))
