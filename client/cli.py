@@ -13,11 +13,11 @@ import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from kittiwake.client.commands import COMMANDS, Context
+from kittiwake.client import commands
+from kittiwake.client.commands import Context
 from kittiwake.client.logs import close_logging, setup_logging
 from kittiwake.client.net.errors import KittiwakeError
 from kittiwake.client.paths import HOME_ENV, Paths
@@ -28,22 +28,53 @@ PROG = "kittiwake"
 
 
 def version() -> str:
+    from importlib import metadata  # lazily: ~15 ms that only --version needs
+
     try:
         return metadata.version("kittiwake")
     except metadata.PackageNotFoundError:
         return "unknown"
 
 
+class _Version(argparse.Action):
+    """argparse's "version" action, asking for the version only when it is wanted."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        kwargs.setdefault("help", "show the program's version number and exit")
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kw: object) -> None:
+        print(f"{PROG} {version()}")
+        parser.exit()
+
+
 def command_names() -> frozenset[str]:
-    return frozenset(command.name for command in COMMANDS)
+    return commands.names()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _chosen(args: Sequence[str]) -> str | None:
+    """The subcommand named in `args` (the first word that is not a global option)."""
+    index = 0
+    while index < len(args):
+        argument = args[index]
+        if argument == "--home":
+            index += 2
+            continue
+        if argument.startswith("-"):
+            index += 1
+            continue
+        return argument
+    return None
+
+
+def build_parser(args: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with `args`, only the subcommand they name is configured (and imported),
+    the others are listed by name and help. Without, every subcommand is configured."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Kittiwake, a desktop e-mail client. Without a command, the window opens.",
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {version()}")
+    parser.add_argument("--version", action=_Version)
     parser.add_argument(
         "--home",
         metavar="DIR",
@@ -56,9 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="also log IMAP/SMTP/POP3 transcripts (passwords and tokens are redacted)",
     )
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in COMMANDS:
-        sub = subcommands.add_parser(command.name, help=command.help, description=command.help)
-        command.configure(sub)
+    chosen = None if args is None else _chosen(args)
+    for entry in commands.ENTRIES:
+        sub = subcommands.add_parser(entry.name, help=entry.help, description=entry.help)
+        if args is None or entry.name == chosen:
+            commands.load(entry.name).configure(sub)
     return parser
 
 
@@ -127,7 +160,7 @@ def _report(error: KittiwakeError, stderr: TextIO) -> None:
 
 def main(args: Sequence[str] | None = None, *, context: Context | None = None) -> int:
     argv = list(sys.argv[1:] if args is None else args)
-    parser = build_parser()
+    parser = build_parser(argv)
     try:
         options = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, --version, usage errors: argparse already printed
@@ -136,7 +169,7 @@ def main(args: Sequence[str] | None = None, *, context: Context | None = None) -
         parser.print_usage(sys.stderr)
         print(f"{PROG}: error: a command is needed (see {PROG} --help)", file=sys.stderr)
         return 2
-    command = next(c for c in COMMANDS if c.name == options.command)
+    command = commands.load(options.command)
     if context is None:
         context = Context(paths=Paths.resolve(options.home))
     stderr = context.stderr

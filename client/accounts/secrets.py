@@ -21,12 +21,6 @@ import subprocess
 import sys
 from typing import Any
 
-import keyring
-import keyring.backends.chainer
-import keyring.backends.fail
-import keyring.backends.null
-import keyring.errors
-
 from kittiwake.client.accounts.model import Account, AuthMethod, PasswordStorage
 from kittiwake.client.logs import register_secret
 from kittiwake.client.net.credentials import Credentials, SecretKind
@@ -59,8 +53,27 @@ def _priority(backend: Any) -> float:
         return 0.0
 
 
+def _keyring() -> Any:
+    # Imported on first use: keyring (with its entry points, jaraco and urllib) costs ~60 ms,
+    # which a `kittiwake sync` with a password command never needs.
+    import keyring
+    import keyring.backends.chainer
+    import keyring.backends.fail
+    import keyring.backends.null
+    import keyring.errors
+
+    return keyring
+
+
+def _is_delete_error(exc: BaseException) -> bool:
+    import keyring.errors
+
+    return isinstance(exc, keyring.errors.PasswordDeleteError)
+
+
 def usable_backend() -> Any:
     """The keyring backend to use, or SecretStoreUnavailable saying why there is none."""
+    keyring = _keyring()
     try:
         backend = keyring.get_keyring()
     except Exception as exc:
@@ -98,9 +111,9 @@ class KeyringStore:
         backend = usable_backend()
         try:
             return getattr(backend, method)(self.service, *args)
-        except keyring.errors.PasswordDeleteError:
-            raise
         except Exception as exc:
+            if _is_delete_error(exc):
+                raise
             # Backends raise their own types (D-Bus, locked collection, ...). Only the type is
             # kept: an error's text is not ours to vouch for.
             log.warning("keyring %s failed: %s", action, type(exc).__name__)
@@ -134,8 +147,10 @@ class KeyringStore:
         """True if an entry was deleted, False if there was none."""
         try:
             self._call("delete", "delete_password", keyring_key(account_id, role, kind))
-        except keyring.errors.PasswordDeleteError:
-            return False
+        except Exception as exc:
+            if _is_delete_error(exc):
+                return False
+            raise
         return True
 
     def delete_account(self, account_id: str) -> int:

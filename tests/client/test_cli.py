@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -144,3 +145,47 @@ def test_the_module_runs_as_a_program(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "No accounts" in result.stdout
+
+
+def test_the_registry_help_is_each_commands_own() -> None:
+    from kittiwake.client import commands
+
+    for entry in commands.ENTRIES:
+        assert commands.load(entry.name).name == entry.name
+        assert commands.load(entry.name).help == entry.help
+
+
+def test_only_the_chosen_subcommand_is_configured() -> None:
+    parser = cli.build_parser(["--home", "/tmp/x", "--debug", "list", "work"])
+    options = parser.parse_args(["--home", "/tmp/x", "--debug", "list", "work", "--json"])
+    assert options.command == "list" and options.json
+    with pytest.raises(SystemExit):  # `sync` was not configured, so its options are unknown
+        parser.parse_args(["sync", "--quiet"])
+
+
+def test_sync_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
+    """`kittiwake sync` starts fast: no keyring (a password command needs none), no Qt, no
+    SMTP, no mime parser, no other subcommand's module."""
+    with socket.socket() as unused:  # a port nobody listens on: the sync fails at connect
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    add = ["--home", str(tmp_path), "accounts", "add", "a", "--address", "a@example.org"]
+    add += ["--incoming", "imap", "--incoming-host", "127.0.0.1", "--incoming-port", str(port)]
+    add += ["--incoming-security", "tls", "--smtp-host", "127.0.0.1", "--smtp-port", str(port)]
+    add += ["--smtp-security", "tls", "--password-command", "echo secret"]
+    assert cli.main(add) == 0
+    probe = (
+        "import sys\n"
+        "from kittiwake.ui.launch import main\n"
+        f"status = main(['--home', {str(tmp_path)!r}, 'sync', 'a', '--quiet'])\n"
+        "heavy = ('keyring', 'PySide6', 'aiosmtplib', 'kittiwake.client.smtp',\n"
+        "         'kittiwake.client.mime.parse', 'kittiwake.client.commands.send',\n"
+        "         'kittiwake.client.commands.accounts', 'kittiwake.client.importexport',\n"
+        "         'kittiwake.client.sync.outbox', 'importlib.metadata', 'email.parser')\n"
+        "print(status, sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.stdout.strip() == "1 []", result.stdout + result.stderr
+    assert "kittiwake: error: a" in result.stderr  # it did try: connection refused
