@@ -1,0 +1,216 @@
+"""The threaded message list: threads by their newest message, counts and unread state,
+expand/collapse, whole-thread actions, and lazy discovery (a big folder reads a few pages)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QTableView
+from pytestqt.qtbot import QtBot
+
+from kittiwake.client.engine import Engine
+from kittiwake.client.store.model import Address, Flag, FolderInfo, MessageHeaders
+from kittiwake.ui.models.message_list import (
+    MESSAGE_ID_ROLE,
+    PAGE,
+    THREAD_ROLE,
+    Column,
+    MessageListModel,
+    decode_ids,
+)
+from kittiwake.ui.models.sources import FolderSource, QuerySource
+from kittiwake.ui.models.thread_list import SCAN, ThreadInfo
+
+EPOCH = 1_700_000_000
+THREAD = 4  # messages per thread in the big folder
+FONT = Qt.ItemDataRole.FontRole
+DECORATION = Qt.ItemDataRole.DecorationRole
+
+
+def message(
+    uid: int, *, reply_to: int | None = None, seen: bool = True, subject: str = ""
+) -> MessageHeaders:
+    return MessageHeaders(
+        uid=uid,
+        internal_date=EPOCH + uid * 60,
+        size=1000,
+        flags=Flag.SEEN if seen else Flag.NONE,
+        sender=Address(f"Sender {uid}", f"s{uid}@example.test"),
+        subject=subject or f"Topic of {reply_to or uid}",
+        message_id=f"<m{uid}@example.test>",
+        in_reply_to=None if reply_to is None else f"<m{reply_to}@example.test>",
+    )
+
+
+@pytest.fixture
+def small(tmp_path: Path, qapp: object) -> Iterator[tuple[Engine, int]]:
+    """Thread A: 1 <- 3 <- 6 (3 unread); thread B: 2 <- 5; C: 4 alone (unread).
+    Newest first by newest message: A (6), B (5), C (4)."""
+    engine = Engine.open(tmp_path)
+    folder_id = engine.store.folders.upsert(FolderInfo("work", "INBOX"))
+    engine.store.messages.upsert_headers(
+        folder_id,
+        [
+            message(1),
+            message(2),
+            message(3, reply_to=1, seen=False),
+            message(4, seen=False),
+            message(5, reply_to=2),
+            message(6, reply_to=3),
+        ],
+    )
+    yield engine, folder_id
+    engine.close()
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, int]]:
+    """20,000 messages in threads of four, interleaved so each scan page holds many threads."""
+    engine = Engine.open(tmp_path_factory.mktemp("threads"))
+    folder_id = engine.store.folders.upsert(FolderInfo("big", "INBOX"))
+    engine.store.messages.upsert_headers(
+        folder_id,
+        (message(uid, reply_to=None if uid % THREAD == 1 else uid - 1) for uid in range(1, 20_001)),
+    )
+    yield engine, folder_id
+    engine.close()
+
+
+def threaded(engine: Engine, folder_id: int) -> MessageListModel:
+    model = MessageListModel()
+    model.set_threaded(True)
+    model.set_source(FolderSource(engine, folder_id))
+    return model
+
+
+def uid(model: MessageListModel, row: int) -> int:
+    found = model.summary(row)
+    assert found is not None
+    return found.uid
+
+
+def info(model: MessageListModel, row: int) -> ThreadInfo:
+    value = model.index(row, Column.SUBJECT).data(THREAD_ROLE)
+    assert isinstance(value, ThreadInfo)
+    return value
+
+
+def test_threads_come_newest_first_as_their_newest_message(small: tuple[Engine, int]) -> None:
+    model = threaded(*small)
+    assert model.shows_threads and model.rowCount() == 3
+    assert [uid(model, r) for r in range(3)] == [6, 5, 4]
+    assert [info(model, r).count for r in range(3)] == [3, 2, 1]
+    # Selecting a thread row means its newest message.
+    assert model.index(0, 0).data(MESSAGE_ID_ROLE) == model.summary(0).id  # type: ignore[union-attr]
+
+
+def test_a_thread_row_shows_its_count_and_unread_state(small: tuple[Engine, int]) -> None:
+    model = threaded(*small)
+    subject = model.index(0, Column.SUBJECT).data()
+    assert subject == "Topic of 3  (3, 1 unread)"  # message 6 replies to 3
+    font = model.index(0, Column.SUBJECT).data(FONT)
+    assert isinstance(font, QFont) and font.bold()  # an unread message inside
+    assert model.index(1, Column.SUBJECT).data() == "Topic of 2  (2)"
+    assert model.index(1, Column.SUBJECT).data(FONT) is None  # all read: not bold
+    assert model.index(2, Column.SUBJECT).data() == "Topic of 4"  # one message: no count
+    assert model.index(0, Column.SUBJECT).data(DECORATION) is not None  # the branch arrow
+    assert model.index(2, Column.SUBJECT).data(DECORATION) is None
+
+
+def test_expand_and_collapse(small: tuple[Engine, int]) -> None:
+    model = threaded(*small)
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
+    assert model.expand(0)
+    assert inserted == [(1, 2)]
+    assert [uid(model, r) for r in range(5)] == [6, 3, 1, 5, 4]  # the thread, newest first
+    assert info(model, 0).expanded and info(model, 1).child and info(model, 2).child
+    assert not model.expand(1)  # a message inside a thread has nothing to open
+    assert not model.expand(4)  # a one-message thread neither
+    # Once open, the thread row is its own message: bold only for itself (6 is read).
+    assert model.index(0, Column.SUBJECT).data(FONT) is None
+    assert model.index(1, Column.SUBJECT).data(FONT) is not None  # 3 is unread
+    assert model.expand(3)
+    assert [uid(model, r) for r in range(6)] == [6, 3, 1, 5, 2, 4]
+    assert model.collapse(2) == 0  # from a message inside: back to its thread row
+    assert [uid(model, r) for r in range(4)] == [6, 5, 2, 4]
+    assert model.rowCount() == 4
+    assert model.collapse(1) == 1 and model.rowCount() == 3
+
+
+def test_expanded_threads_stay_open_across_a_reload(small: tuple[Engine, int]) -> None:
+    engine, folder_id = small
+    model = threaded(engine, folder_id)
+    model.expand(1)  # thread B
+    engine.store.messages.upsert_headers(folder_id, [message(7, reply_to=4)])  # C grows
+    model.reload()
+    assert [uid(model, r) for r in range(model.rowCount())] == [7, 6, 5, 2]  # C moved up
+    assert info(model, 0).count == 2 and info(model, 2).expanded
+
+
+def test_a_collapsed_thread_row_acts_for_its_whole_thread(small: tuple[Engine, int]) -> None:
+    engine, _folder = small
+    model = threaded(*small)
+
+    def uids(ids: list[int]) -> list[int]:
+        return sorted(m.uid for m in engine.store.messages.get_many(ids))
+
+    assert uids(model.action_ids([0])) == [1, 3, 6]
+    assert uids(model.action_ids([0, 2])) == [1, 3, 4, 6]
+    assert uids(decode_ids(model.mimeData([model.index(1, 0)]))) == [2, 5]  # a drag too
+    model.expand(0)
+    assert uids(model.action_ids([0])) == [6]  # open: the row is one message
+    assert uids(model.action_ids([1, 2])) == [1, 3]
+
+
+def test_flags_refresh_the_thread_counts(small: tuple[Engine, int]) -> None:
+    engine, _folder = small
+    model = threaded(*small)
+    assert info(model, 0).unread == 1
+    engine.store.messages.change_flags(model.action_ids([0]), add=Flag.SEEN)
+    model.refresh_rows()
+    assert info(model, 0).unread == 0
+    assert model.index(0, Column.SUBJECT).data() == "Topic of 3  (3)"
+
+
+def test_searches_stay_flat_and_flat_mode_is_untouched(small: tuple[Engine, int]) -> None:
+    engine, folder_id = small
+    model = threaded(engine, folder_id)
+    engine.index_pending(100)
+    model.set_source(QuerySource(engine, "topic", folder_id))
+    assert not model.shows_threads and model.rowCount() == 6
+    assert model.index(0, 0).data(THREAD_ROLE) is None
+    model.set_threaded(False)
+    model.set_source(FolderSource(engine, folder_id))
+    assert model.rowCount() == 6 and uid(model, 0) == 6
+
+
+def test_a_big_folder_opens_threaded_reading_a_few_pages(
+    qtbot: QtBot, big: tuple[Engine, int]
+) -> None:
+    engine, folder_id = big
+    model = threaded(engine, folder_id)
+    layout = model._layout
+    assert layout is not None
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(800, 600)
+    view.show()
+    qtbot.waitUntil(lambda: layout.rows_fetched > 0)
+    view.grab()
+    # Threads found so far: at least a page, from one scan of SCAN messages, not 20,000.
+    assert PAGE <= model.rowCount() <= SCAN
+    assert layout.rows_fetched <= PAGE
+    assert model.canFetchMore(model.index(-1, -1))
+    assert [info(model, r).count for r in range(3)] == [THREAD] * 3
+    assert uid(model, 0) == 20_000 and uid(model, 1) == 19_996
+    # Scrolled to the end, the view asks for more threads; all 5,000 eventually.
+    while model.canFetchMore(model.index(-1, -1)):
+        model.fetchMore(model.index(-1, -1))
+    assert model.rowCount() == 20_000 // THREAD
+    assert uid(model, model.rowCount() - 1) == 4
