@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ class Settings:
     notifications: bool = True
     undo_send_seconds: int = 5
     theme_follows_system: bool = True
+    threaded_view: bool = False  # the message list groups folders by thread
 
     def body_policy(self) -> BodyPolicy:
         """What the sync keeps offline: `Engine.open(..., policy=settings.body_policy())`."""
@@ -88,6 +90,7 @@ def dumps_settings(settings: Settings) -> str:
         "notifications": settings.notifications,
         "undo_send_seconds": settings.undo_send_seconds,
         "theme_follows_system": settings.theme_follows_system,
+        "threaded_view": settings.threaded_view,
         "allowed_senders": [{"address": a} for a in settings.allowed_senders],
     }
     return dumps(document, header="Kittiwake preferences (the Settings dialog writes this file).")
@@ -156,12 +159,40 @@ def loads_settings(text: str, path: Path) -> Settings:
             doc, "undo_send_seconds", 0, MAX_UNDO_SECONDS, d.undo_send_seconds, path
         ),
         theme_follows_system=_get(doc, "theme_follows_system", bool, d.theme_follows_system, path),
+        threaded_view=_get(doc, "threaded_view", bool, d.threaded_view, path),
     )
 
 
 class SettingsFile:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._seen: tuple[tuple[int, int] | None, Settings] | None = None
+
+    def current(self) -> Settings:
+        """The settings as they are on disk now, for code that follows them as they change
+        (notifications, remote content): re-read only when the file changed (its mtime and
+        size), and the defaults when it cannot be read (the settings dialog reports that)."""
+        try:
+            stat = self.path.stat()
+            stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            stamp = None
+        if self._seen is not None and self._seen[0] == stamp:
+            return self._seen[1]
+        try:
+            settings = self.load()
+        except ConfigError:
+            settings = Settings()
+        self._seen = (stamp, settings)
+        return settings
+
+    def update(self, change: Callable[[Settings], Settings]) -> Settings:
+        """Load, change one thing, save: for a single choice made outside the dialog (a sender
+        allowed from the message view, the threaded-view toggle). Raises ConfigError like
+        save() when the file cannot be read, which is then left untouched."""
+        settings = change(self.load())
+        self.save(settings)
+        return settings
 
     @classmethod
     def beside(cls, paths: Paths) -> SettingsFile:

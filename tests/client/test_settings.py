@@ -88,3 +88,25 @@ def test_the_download_policy_becomes_the_syncs_body_policy() -> None:
     recent = Settings(download_policy=DownloadPolicy.RECENT, download_days=14)
     policy = recent.body_policy()
     assert policy.days == 14 and policy.since(now=100 * 86400) == 86 * 86400
+
+
+def test_threaded_view_round_trips_and_defaults_off(tmp_path: Path) -> None:
+    file = SettingsFile.beside(Paths.under_home(tmp_path))
+    assert not file.load().threaded_view
+    file.save(Settings(threaded_view=True))
+    assert file.load().threaded_view
+
+
+def test_current_follows_the_file_and_never_raises(tmp_path: Path) -> None:
+    file = SettingsFile.beside(Paths.under_home(tmp_path))
+    assert file.current() == Settings()
+    file.save(Settings(notifications=False))
+    assert not file.current().notifications
+    file.update(lambda s: s.with_allowed_sender("news@example.org"))
+    assert file.current().allows_remote_content("news@example.org")
+    assert not file.current().notifications  # update changed only what it was asked to
+    file.path.write_text("not = [ toml")
+    assert file.current() == Settings()  # a broken file: the defaults, no exception
+    with pytest.raises(ConfigError):
+        file.update(lambda s: s)
+    assert file.path.read_text() == "not = [ toml"  # and never replaced
