@@ -166,15 +166,16 @@ def loads_settings(text: str, path: Path) -> Settings:
 class SettingsFile:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._seen: tuple[tuple[int, int] | None, Settings] | None = None
+        self._seen: tuple[tuple[int, int, int] | None, Settings] | None = None
 
     def current(self) -> Settings:
         """The settings as they are on disk now, for code that follows them as they change
         (notifications, remote content): re-read only when the file changed (its mtime and
-        size), and the defaults when it cannot be read (the settings dialog reports that)."""
+        size, and inode: every save renames a new file into place), and the defaults when it
+        cannot be read (the settings dialog reports that)."""
         try:
             stat = self.path.stat()
-            stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+            stamp: tuple[int, int, int] | None = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         except OSError:
             stamp = None
         if self._seen is not None and self._seen[0] == stamp:
