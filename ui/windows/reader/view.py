@@ -5,10 +5,15 @@ in a stack: the web view for HTML (see web.py for its fences) or a read-only QPl
 text, which never interprets the message as markup. The plain-text toggle shows the text body of
 an HTML message. Without QtWebEngine (or with KITTIWAKE_NO_WEBENGINE=1) every message is shown
 as text.
+
+Remote content follows the preferences (client/settings.py): loaded at once when the policy
+allows it or the sender is in "always allowed senders", otherwise blocked with the bar; never in
+Junk. "Always for this sender" adds the sender to the preferences file.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -28,17 +33,22 @@ from PySide6.QtWidgets import (
 
 from kittiwake.client.mime.display import Attachment, DisplayMessage
 from kittiwake.client.mime.parse import parse_message, part_bytes
+from kittiwake.client.net.errors import KittiwakeError
+from kittiwake.client.settings import RemoteContent, Settings, SettingsFile
 from kittiwake.ui.windows.reader import files
 from kittiwake.ui.windows.reader.bars import AttachmentsBar, RemoteContentBar, attachment_name
 from kittiwake.ui.windows.reader.document import body_url, build_document
 from kittiwake.ui.windows.reader.header import HeaderArea
 from kittiwake.ui.windows.reader.hooks import ReaderHooks
 from kittiwake.ui.windows.reader.schemes import register_schemes
+from kittiwake.ui.windows.settings.live import settings_file_near
 
 if TYPE_CHECKING:
     from PySide6.QtWebEngineWidgets import QWebEngineView
 
     from kittiwake.ui.windows.reader.web import MessageSchemeHandler, RequestInterceptor
+
+log = logging.getLogger(__name__)
 
 _LINK_SCHEMES = frozenset({"http", "https", "ftp"})
 _MAX_SOURCE_BYTES = 16 * 1024 * 1024
@@ -64,10 +74,18 @@ class MessageView(QWidget):
     sig_rendered = Signal()  # the body is on screen (HTML loaded, or text set)
     sig_pdf_finished = Signal(str, bool)  # path, success
 
-    def __init__(self, parent: QWidget | None = None, *, hooks: ReaderHooks | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        hooks: ReaderHooks | None = None,
+        settings_file: SettingsFile | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setAccessibleName(self.tr("Message view"))
         self.hooks = hooks or ReaderHooks()
+        # None: the preferences of the engine a parent works for (settings/live.py), if any.
+        self.settings_file = settings_file
         self.raw = b""
         self.message: DisplayMessage | None = None
         self.in_junk = False
@@ -174,19 +192,37 @@ class MessageView(QWidget):
         raw: bytes,
         *,
         display: DisplayMessage | None = None,
-        sender_allowed_remote: bool = False,
+        sender_allowed_remote: bool | None = None,
         in_junk: bool = False,
         authserv_id: str | None = None,
     ) -> None:
         """Show `raw` (its display model may be passed when already parsed with the same
-        allow_remote). Remote content loads only if the sender is allowed and not in Junk."""
+        allow_remote). Remote content loads only if the sender is allowed and not in Junk:
+        `sender_allowed_remote` says so, or (None) the preferences decide for this sender."""
         self.raw = raw
         self.in_junk = in_junk
         self._authserv_id = authserv_id
-        self.remote_allowed = sender_allowed_remote and not in_junk
+        if sender_allowed_remote is None and not in_junk:
+            settings = self.settings()
+            if settings.remote_content is RemoteContent.ALLOW:
+                sender_allowed_remote = True
+            elif settings.allowed_senders:
+                # The sender is known only once parsed; this parse is kept when blocked.
+                if display is None or display.remote_allowed:
+                    display = parse_message(raw, authserv_id=authserv_id, allow_remote=False)
+                sender_allowed_remote = settings.allows_remote_content(display.sender.address)
+        self.remote_allowed = bool(sender_allowed_remote) and not in_junk
         if display is None or display.remote_allowed != self.remote_allowed:
             display = parse_message(raw, authserv_id=authserv_id, allow_remote=self.remote_allowed)
         self._show(display)
+
+    def _settings_file(self) -> SettingsFile | None:
+        return self.settings_file or settings_file_near(self.parent())
+
+    def settings(self) -> Settings:
+        """The preferences now (the defaults, which block, when there is no file)."""
+        file = self._settings_file()
+        return Settings() if file is None else file.current()
 
     def _show(self, message: DisplayMessage) -> None:
         self.message = message
@@ -244,9 +280,19 @@ class MessageView(QWidget):
         if self.message is None or self.in_junk:
             return
         if always and self.message.sender.address:
+            self._remember_sender(self.message.sender.address)
             self.sig_allow_sender.emit(self.message.sender.address)
         self.remote_allowed = True
         self._show(parse_message(self.raw, authserv_id=self._authserv_id, allow_remote=True))
+
+    def _remember_sender(self, address: str) -> None:
+        file = self._settings_file()
+        if file is None:
+            return
+        try:
+            file.update(lambda s: s.with_allowed_sender(address))
+        except (KittiwakeError, OSError) as error:  # this message still loads; nothing saved
+            log.warning("allowed sender not saved: %s", error)
 
     def set_plain_text_mode(self, plain: bool) -> None:
         if self.plain_button.isChecked() != plain:

@@ -20,6 +20,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtWebEngineCore import QWebEngineScript, QWebEngineSettings
 from pytestqt.qtbot import QtBot
 
+from kittiwake.client.settings import Settings, SettingsFile
 from kittiwake.ui.windows.reader import MessageView, ReaderHooks, web_engine_available
 from tests.ui.windows.reader.loopback import CountingServer
 from tests.ui.windows.reader.messages import html_message
@@ -122,6 +123,27 @@ def test_allowing_one_message_or_a_trusted_sender_loads_remote_images(qtbot: QtB
         qtbot.waitUntil(lambda: "/trusted.png" in server.paths, timeout=TIMEOUT_MS)
         assert not view.remote_bar.isVisible()
         assert "/next.png" not in server.paths
+
+
+def test_the_preferences_allow_one_sender_without_asking(qtbot: QtBot, tmp_path: Path) -> None:
+    file = SettingsFile(tmp_path / "settings.toml")
+    file.save(Settings(allowed_senders=("alice@example.org",)))
+    with CountingServer() as server:
+        view = MessageView(hooks=Recorder().hooks(), settings_file=file)
+        qtbot.addWidget(view)
+        view.show()
+        other = html_message(f'<img src="{server.url("/mallory.png")}">').replace(
+            b"Alice Example <alice@example.org>", b"Mallory <mallory@example.net>"
+        )
+        with qtbot.waitSignal(view.sig_rendered, timeout=TIMEOUT_MS):
+            view.set_message(other)
+        assert view.remote_bar.isVisible()
+        assert server.paths == []  # another sender: blocked
+        with qtbot.waitSignal(view.sig_rendered, timeout=TIMEOUT_MS):
+            view.set_message(html_message(f'<img src="{server.url("/alice.png")}">'))
+        qtbot.waitUntil(lambda: "/alice.png" in server.paths, timeout=TIMEOUT_MS)
+        assert not view.remote_bar.isVisible()  # nobody was asked
+        assert "/mallory.png" not in server.paths
 
 
 def test_remote_content_never_loads_in_junk(qtbot: QtBot) -> None:
