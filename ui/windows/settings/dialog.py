@@ -72,7 +72,12 @@ class SettingsDialog(QDialog):
         self.resize(820, 560)
 
     def edited(self) -> Settings:
-        settings = self.settings
+        # On top of the file as it is now, not as it was when the dialog opened: choices made
+        # elsewhere meanwhile (the threaded view, the View menu's notifications) are kept.
+        try:
+            settings = self.file.load()
+        except KittiwakeError:
+            settings = self.settings
         for page in (self.reading, self.offline, self.general):
             settings = page.apply(settings)
         return settings

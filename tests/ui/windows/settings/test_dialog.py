@@ -174,3 +174,13 @@ def test_clear_text_to_a_remote_host_is_refused(qtbot: QtBot, engine: Engine) ->
     assert not page.save()
     assert page.message.text()
     assert engine.account("work").outgoing.host == "127.0.0.1"
+
+
+def test_saving_keeps_choices_made_elsewhere_while_open(qtbot: QtBot, engine: Engine) -> None:
+    file = SettingsFile.beside(engine.paths)
+    window = dialog(qtbot, engine)
+    file.update(lambda s: replace(s, threaded_view=True))  # the list pane's toggle, meanwhile
+    window.general.undo.setValue(12)
+    assert window.save()
+    saved = file.load()
+    assert saved.threaded_view and saved.undo_send_seconds == 12
