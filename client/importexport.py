@@ -9,7 +9,7 @@ account id (ids.py), so the local account can neither collide with one nor be sy
   mbox framing: the From_ line, the ">From " escaping and the blank line that ends each
   message in an mbox).
 - Re-importing adds nothing: each folder remembers the SHA-256 of every message imported
-  into it (`local_digests`, created here like pop3_uidls in client/sync/pop3_download.py).
+  into it (`local_digests`, in the cache's schema: client/store/migrations/0002).
 - A message whose headers cannot be read is stored anyway, with an empty envelope, and
   counted in `ImportReport.malformed`.
 """
@@ -37,14 +37,6 @@ LOCAL_SUFFIX = "@local"
 DEFAULT_FOLDER = "Imported"
 BATCH = 200  # messages per transaction
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS local_digests (
-    folder_id INTEGER NOT NULL REFERENCES folders (id) ON DELETE CASCADE,
-    digest TEXT NOT NULL,   -- sha256 of the stored bytes
-    uid INTEGER NOT NULL,
-    PRIMARY KEY (folder_id, digest)
-) WITHOUT ROWID
-"""
 
 # Maildir flag letters (cr.yp.to/proto/maildir.html); lower-case letters are keywords: ignored.
 _MAILDIR_FLAGS = {
@@ -122,8 +114,6 @@ def import_messages(
     store: Store, account_id: str, folder: str, messages: Iterable[tuple[bytes, Flag]]
 ) -> ImportReport:
     """Store messages into the local folder `folder` of the account, BATCH per transaction."""
-    with store.transaction() as conn:
-        conn.execute(SCHEMA)
     folder_id = store.folders.upsert(FolderInfo(local_account(account_id), folder))
     report = ImportReport(folder_id)
     iterator = iter(messages)

@@ -8,23 +8,27 @@ between messages:
   message yet is a placeholder for a parent that has not arrived (or never will);
 - References (else In-Reply-To) give the parent chain: links between references are only added,
   never moved, and a message's own last reference is its parent unless that makes a loop;
-- a thread is the set of connected nodes. Its id is the node id of its first message and never
-  changes while the thread only grows (a late parent is already a placeholder in it). When one
-  message connects two threads, the smaller is folded into the larger and the `Merge` is
-  reported, so the cache can re-key its rows;
+- a thread is the set of connected nodes. Its id is the caller's key of the message that
+  started it and never changes while the thread only grows (a late parent is already a
+  placeholder in it). When one message connects two threads, the smaller is folded into the
+  larger and the `Merge` is reported, so the cache can re-key its rows;
 - subject grouping is only a fallback, as JWZ advises: a message with no reference at all whose
   subject carries a reply prefix ("Re:", "Aw:", ...) joins the thread of the same base subject
   seen within `SUBJECT_WINDOW` seconds.
 
 Membership is kept as explicit lists, relabelled smaller-into-larger on a merge, so lookups are
 one dict access and all merges together cost O(n log n).
+
+The graph can be saved and partly restored (`nodes()`, `subjects()`, `restore()`): the cache
+(client/store/threads.py) keeps it in SQLite and, for each batch of new messages, restores only
+the threads the batch touches, threads the batch here, and writes back what changed.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from kittiwake.client.mime.subject import split_subject
@@ -36,6 +40,11 @@ _IDS = re.compile(r"<([^<>\s]+)>")
 def parse_references(text: str) -> tuple[str, ...]:
     """Message ids out of a References or In-Reply-To header value (brackets stripped)."""
     return tuple(_IDS.findall(text))
+
+
+def normalize_id(message_id: str | None) -> str:
+    """A Message-ID as a node name: brackets and white space stripped ("" for none)."""
+    return message_id.strip(_STRIP) if message_id else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +70,23 @@ class Added(NamedTuple):
     merges: tuple[Merge, ...] = ()
 
 
+class Node(NamedTuple):
+    """One node of the graph as saved: `key` is None for a placeholder."""
+
+    node: str
+    thread_id: str
+    parent: str  # "" for a root
+    key: str | None
+
+
+class SubjectSeen(NamedTuple):
+    """The newest conversation of a base subject, for reference-less replies."""
+
+    base: str
+    node: str
+    date: float
+
+
 @dataclass(frozen=True, slots=True)
 class ThreadNode:
     """A message in a conversation tree; placeholders are pruned (their children move up)."""
@@ -72,6 +98,8 @@ class ThreadNode:
 
 
 _STRIP = " \t\r\n<>"
+# Added(tid) goes through a Python-level __new__; the tuple constructor is one C call.
+_new = tuple.__new__
 
 
 class Threader:
@@ -82,11 +110,13 @@ class Threader:
         self._parent: dict[str, str] = {}  # node -> parent node (the tree)
         self._thread: dict[str, str] = {}  # node -> thread id
         self._members: dict[str, list[str]] = {}  # thread id -> its nodes
-        self._message: dict[str, tuple[str, float]] = {}  # node -> (key, date) once it arrived
+        # node -> its message once it arrived (the summary itself: no tuple to allocate)
+        self._message: dict[str, MessageSummary] = {}
         self._copies: dict[str, str] = {}  # caller key -> node, for a second copy of a message
-        self._key_index: dict[str, str] | None = None  # caller key -> node, built when asked
+        # caller key -> node, built when asked and rebuilt when messages were added since
+        self._key_index: dict[str, str] | None = None
+        self._indexed = 0
         self._by_subject: dict[str, tuple[str, float]] = {}  # base subject -> (node, last date)
-        self._subjects: dict[str, tuple[str, bool]] = {}  # subject -> (base key, is a reply)
 
     def __len__(self) -> int:
         return len(self._members)
@@ -95,91 +125,136 @@ class Threader:
 
     def add(self, summary: MessageSummary) -> Added:
         """Thread one message; returns its thread id and any threads folded together."""
-        # The hot path of opening a large folder: locals instead of attributes, no helpers.
+        # The hot path of opening a large folder: locals instead of attributes, one pass over
+        # the references, no helper calls in the common cases (measured with cProfile).
         key = summary.key
-        node = summary.message_id.strip(_STRIP) if summary.message_id else ""
-        node = node or "\0" + key  # no Message-ID: a node of its own
-        thread = self._thread
-        seen = self._message.get(node)
+        mid = summary.message_id
+        node = mid.strip(_STRIP) if mid else ""
+        if not node:
+            # No Message-ID: a node of its own. A stripped id never starts with a space, so this
+            # cannot collide with one (and unlike NUL it is plain text in SQLite).
+            node = " " + key
+        message = self._message
+        seen = message.get(node)
         if seen is not None:
             # The same message again (a re-sync), or another copy of it (Sent and Inbox).
-            if seen[0] != key:
+            if seen.key != key:
                 self._copies[key] = node
-            return Added(thread[node])
-        self._message[node] = (key, summary.date)
-        self._key_index = None
+            return _new(Added, (self._thread[node], ()))
+        message[node] = summary
+        refs = summary.references
+        if refs:
+            # Fast path, most replies (RFC 5322 3.6.4): References is the parent's References
+            # plus the parent. The parent's add() linked all of those already, so only this
+            # node is new: it joins the parent's thread, under the parent.
+            thread = self._thread
+            last = refs[-1].strip(_STRIP)
+            p = message.get(last)
+            if p is not None and p.references == refs[:-1] and node not in thread:
+                tid = thread[last]
+                thread[node] = tid
+                self._members[tid].append(node)
+                self._parent[node] = last
+                return _new(Added, (tid, ()))
+            added = self._add_linked(node, summary, refs)
+            if added is not None:
+                return added
+        irt = summary.in_reply_to
+        if irt:
+            added = self._add_linked(node, summary, (irt,))
+            if added is not None:
+                return added
+        return self._add_unreferenced(node, summary)
 
-        chain = []
-        for ref in summary.references:
-            ref = ref.strip(_STRIP)
-            if ref and ref != node:
-                chain.append(ref)
-        if not chain:
-            irt = summary.in_reply_to.strip(_STRIP) if summary.in_reply_to else ""
-            if not irt or irt == node:
-                return self._add_unreferenced(node, summary)
-            chain.append(irt)
-
+    def _add_linked(
+        self, node: str, summary: MessageSummary, refs: tuple[str, ...]
+    ) -> Added | None:
+        """Link a message under its references; None if none of them is usable."""
+        thread = self._thread
+        parent = self._parent
         # The threads this message touches; nearly always none or one, so no set unless needed.
-        tid = thread.get(node, "")
-        was_placeholder = bool(tid)
+        tid = thread.get(node)
+        was_placeholder = tid is not None
         more: set[str] | None = None
-        new: list[str] = []  # references seen for the first time: placeholders to make
-        for n in chain:
-            t = thread.get(n)
-            if t is None:
-                new.append(n)
-            elif t != tid:
-                if tid:
-                    more = more or {tid}
-                    more.add(t)
+        new: list[str] | None = None  # references seen for the first time: placeholders
+        prev = ""
+        for ref in refs:
+            ref = ref.strip(_STRIP)
+            if not ref or ref in (node, prev):
+                continue
+            t = thread.get(ref)
+            if t is None and (new is None or ref not in new):
+                # Never seen: it has no parent and no child yet, so linking it cannot loop.
+                if new is None:
+                    new = [ref]
                 else:
-                    tid = t
+                    new.append(ref)
+                if prev:
+                    parent[ref] = prev
+            else:
+                if t is not None and t != tid:
+                    if tid is None:
+                        tid = t
+                    else:
+                        more = more or {tid}
+                        more.add(t)
+                # JWZ step 1: link the references in order, never re-parenting one.
+                if prev and ref not in parent and not self._is_ancestor(ref, prev):
+                    parent[ref] = prev
+            prev = ref
+        if not prev:
+            return None
         merges: tuple[Merge, ...] = ()
+        fresh = False
         if more:
             tid, merges = self._merge(more)
-        elif not tid:
-            tid = node
+        elif tid is None:
+            tid = summary.key
             self._members[tid] = []
+            fresh = True
         members = self._members[tid]
         if not was_placeholder:
             thread[node] = tid
             members.append(node)
-        for n in new:
-            if n not in thread:  # a reference may repeat in one header
+        if new is not None:
+            for n in new:
                 thread[n] = tid
-                members.append(n)
-
-        parent = self._parent
-        prev = ""
-        for ref in chain:  # JWZ step 1: link the references in order, never re-parenting one
-            if prev and ref not in parent and ref != prev and not self._is_ancestor(ref, prev):
-                parent[ref] = prev
-            prev = ref
+            members.extend(new)
         # A message's own References are the best word on its parent, so this one may move.
         if not was_placeholder or not self._is_ancestor(node, prev):
             parent[node] = prev
-        if tid == node and summary.subject:
+        if fresh and summary.subject:
             # A new conversation (its root still missing): reference-less replies may join it.
             self._note_subject(node, self._subject(summary.subject)[0], summary.date)
-        return Added(tid, merges)
+        return _new(Added, (tid, merges))
 
     def _add_unreferenced(self, node: str, summary: MessageSummary) -> Added:
         base, is_reply = self._subject(summary.subject)
-        if node in self._thread:  # a parent others were waiting for: it joins their thread
+        thread = self._thread
+        tid = thread.get(node)
+        if tid is not None:  # a parent others were waiting for: it joins their thread
             self._note_subject(node, base, summary.date)
-            return Added(self._thread[node])
+            return _new(Added, (tid, ()))
         seen = self._by_subject.get(base) if base and is_reply else None
         if seen is not None and abs(summary.date - seen[1]) <= self._window:
-            tid = self._thread[seen[0]]
-            self._parent[node] = seen[0]
-        else:
-            tid = node
-            self._members[tid] = []
-        self._thread[node] = tid
-        self._members[tid].append(node)
-        self._note_subject(node, base, summary.date)
-        return Added(tid)
+            tid = thread.get(seen[0])
+            if tid is not None:  # (None only if that thread was removed since)
+                self._parent[node] = seen[0]
+                thread[node] = tid
+                self._members[tid].append(node)
+                self._note_subject(node, base, summary.date)
+                return _new(Added, (tid, ()))
+        # A conversation of its own; its subject is noted for reference-less replies to come
+        # (inline _note_subject: a new thread can only take over an unknown or stale entry).
+        tid = summary.key
+        self._members[tid] = [node]
+        thread[node] = tid
+        if base:
+            by_subject = self._by_subject
+            seen = by_subject.get(base)
+            if seen is None or abs(summary.date - seen[1]) > self._window:
+                by_subject[base] = (node, summary.date)
+        return _new(Added, (tid, ()))
 
     def _note_subject(self, node: str, base: str, date: float) -> None:
         if not base:
@@ -187,31 +262,31 @@ class Threader:
         seen = self._by_subject.get(base)
         if seen is None or abs(date - seen[1]) > self._window:
             self._by_subject[base] = (node, date)
-        elif self._thread[seen[0]] == self._thread[node]:
+        elif self._thread.get(seen[0]) == self._thread[node]:
             self._by_subject[base] = (seen[0], max(seen[1], date))
 
-    def _subject(self, subject: str) -> tuple[str, bool]:
-        # Conversations repeat their subject, so the prefix-stripping regexes run once for each.
-        found = self._subjects.get(subject)
-        if found is None:
-            if len(self._subjects) > 50_000:
-                self._subjects.clear()
-            _, base, is_reply = split_subject(subject)
-            found = self._subjects[subject] = (base.casefold(), is_reply)
-        return found
+    @staticmethod
+    def _subject(subject: str) -> tuple[str, bool]:
+        # Not memoised: it is asked once per conversation, not per message, and a cache of
+        # mostly distinct subjects cost twice what it saved (measured).
+        _, base, is_reply = split_subject(subject)
+        return base.casefold(), is_reply
+
+    def base_subject(self, subject: str) -> str:
+        """The key subject fallback groups by ("" for none): what `restore` needs to find."""
+        return self._subject(subject)[0]
 
     def _merge(self, tids: set[str]) -> tuple[str, tuple[Merge, ...]]:
-        if len(tids) == 1:
-            return next(iter(tids)), ()
         members = self._members
         # The largest survives (fewest rows to re-key); ties go to the smaller id, for determinism.
         ordered = sorted(tids, key=lambda t: (-len(members[t]), t))
         into = ordered[0]
         merges = []
+        thread = self._thread
         for gone in ordered[1:]:
             moved = members.pop(gone)
             for n in moved:
-                self._thread[n] = into
+                thread[n] = into
             members[into].extend(moved)
             merges.append(Merge(gone, into))
         return into, tuple(merges)
@@ -243,10 +318,10 @@ class Threader:
             copies = [k for k, n in self._copies.items() if n == node]
             if copies:  # another copy of the message remains: it now stands for the node
                 del self._copies[copies[0]]
-                self._message[node] = (copies[0], self._message[node][1])
+                self._message[node] = replace(self._message[node], key=copies[0])
             else:
                 del self._message[node]
-            self._key_index = None
+        self._key_index = None
         members = self._members[tid]
         if not any(n in self._message for n in members):
             for n in members:
@@ -258,11 +333,48 @@ class Threader:
     def add_all(self, summaries: Iterable[MessageSummary]) -> list[Added]:
         return [self.add(s) for s in summaries]
 
+    # --- saving and restoring ------------------------------------------------------------
+
+    def nodes(self) -> Iterator[Node]:
+        """Every node, for saving. Copies of a message are not nodes: the caller knows them."""
+        parent = self._parent
+        message = self._message
+        for n, tid in self._thread.items():
+            m = message.get(n)
+            yield Node(n, tid, parent.get(n, ""), None if m is None else m.key)
+
+    def subjects(self) -> Iterator[SubjectSeen]:
+        for base, (node, date) in self._by_subject.items():
+            yield SubjectSeen(base, node, date)
+
+    def restore(self, nodes: Iterable[Node], subjects: Iterable[SubjectSeen] = ()) -> None:
+        """Load saved state into an empty Threader.
+
+        A part of the graph is enough as long as it holds WHOLE threads: every node of every
+        thread that later `add()` calls touch, and of every thread a restored subject points to
+        (parent links and merges stay inside a thread, so nothing else is ever looked at).
+        Restored messages have no date (their trees sort as if dated 0).
+        """
+        thread, parent, members, message = self._thread, self._parent, self._members, self._message
+        for n in nodes:
+            thread[n.node] = n.thread_id
+            members.setdefault(n.thread_id, []).append(n.node)
+            if n.parent:
+                parent[n.node] = n.parent
+            if n.key is not None:
+                message[n.node] = MessageSummary(n.key, n.node)
+        for s in subjects:
+            if s.node in thread:
+                self._by_subject[s.base] = (s.node, s.date)
+        self._key_index = None
+
     # --- reading -------------------------------------------------------------------------
 
     def _node_of(self, key: str) -> str | None:
-        if self._key_index is None:  # built on first use: add() stays one dict write cheaper
-            self._key_index = {k: n for n, (k, _) in self._message.items()}
+        # Built on first use, not kept up to date by add(): one dict write less per message.
+        if self._key_index is None or self._indexed != len(self._message) + len(self._copies):
+            self._key_index = {s.key: n for n, s in self._message.items()}
+            self._indexed = len(self._message) + len(self._copies)
         return self._key_index.get(key) or self._copies.get(key)
 
     def thread_of(self, key: str) -> str | None:
@@ -279,7 +391,7 @@ class Threader:
         for n in self._members.get(thread_id, ()):
             m = self._message.get(n)
             if m is not None:
-                out.append(m[0])
+                out.append(m.key)
         return out
 
     def tree(self, thread_id: str) -> tuple[ThreadNode, ...]:
@@ -306,7 +418,7 @@ class Threader:
             kids = [t for c in children.get(n, ()) for t in built.pop(c)]
             kids.sort(key=lambda t: t.date)
             m = self._message.get(n)
-            built[n] = [ThreadNode(m[0], n, m[1], tuple(kids))] if m is not None else kids
+            built[n] = [ThreadNode(m.key, n, m.date, tuple(kids))] if m is not None else kids
 
         out = [t for r in roots for t in built.pop(r)]
         out.sort(key=lambda t: t.date)

@@ -1,9 +1,9 @@
 """Numbered schema migrations, applied in order when the cache is opened.
 
-Each migration is a module `client/store/migrations/NNNN_name.py` holding either `SQL` (a
-script) or `migrate(conn)` (for changes SQL alone cannot express). Each runs in its own
-transaction together with the bump of `schema_version`, so a crash mid-migration leaves the
-database at the previous version, never in between.
+Each migration is a module `client/store/migrations/NNNN_name.py` holding `SQL` (a script),
+`migrate(conn)` (for changes SQL alone cannot express), or both (the script first). Each runs
+in its own transaction together with the bump of `schema_version`, so a crash mid-migration
+leaves the database at the previous version, never in between.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def _apply(conn: sqlite3.Connection, migration: Migration) -> None:
     try:
         if hasattr(module, "SQL"):
             run_script(conn, module.SQL)
-        else:
+        if hasattr(module, "migrate"):
             module.migrate(conn)
         conn.execute("DELETE FROM schema_version")
         conn.execute("INSERT INTO schema_version (version) VALUES (?)", (migration.version,))

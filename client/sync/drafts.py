@@ -12,8 +12,7 @@ exactly those UIDs). Deleting "every other copy" rather than "the previous UID" 
 any point harmless: a replay appends once more and sweeps the orphan of the interrupted attempt.
 Several saves while offline upload only the latest version once.
 
-The local table (`local_drafts`) is created here if missing; the lead may move it into a
-numbered migration (same statement).
+The local table (`local_drafts`) is part of the cache's schema (client/store/migrations/0002).
 """
 
 from __future__ import annotations
@@ -27,19 +26,6 @@ from kittiwake.client.store.model import Role
 from kittiwake.client.store.store import Store
 from kittiwake.client.sync import operations
 from kittiwake.client.sync.outbox import with_message_id
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS local_drafts (
-    account TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    message_id TEXT NOT NULL,
-    raw BLOB NOT NULL,
-    version INTEGER NOT NULL,         -- bumped by each save
-    uploaded_version INTEGER NOT NULL DEFAULT 0,
-    server_uid INTEGER,               -- where the uploaded version lives in Drafts, if known
-    updated INTEGER NOT NULL,
-    PRIMARY KEY (account, message_id)
-) WITHOUT ROWID
-"""
 
 DRAFT_FLAGS = ("\\Draft", "\\Seen")
 
@@ -62,14 +48,8 @@ class LocalDraft:
         return f"LocalDraft(message_id={self.message_id!r}, version={self.version})"
 
 
-def ensure_schema(store: Store) -> None:
-    with store.transaction() as conn:
-        conn.execute(SCHEMA)
-
-
 def save(store: Store, account: str, raw: bytes, *, address: str = "") -> str:
     """Keep this version locally and queue its upload (one durable transaction)."""
-    ensure_schema(store)
     raw, message_id = with_message_id(raw, address)
     with store.transaction(durable=True) as conn:
         store.folders.add_account(account)
@@ -84,7 +64,6 @@ def save(store: Store, account: str, raw: bytes, *, address: str = "") -> str:
 
 
 def get(store: Store, account: str, message_id: str) -> LocalDraft | None:
-    ensure_schema(store)
     row = store.db.conn.execute(
         "SELECT account, message_id, raw, version, uploaded_version, server_uid, updated "
         "FROM local_drafts WHERE account = ? AND message_id = ?",
@@ -96,7 +75,6 @@ def get(store: Store, account: str, message_id: str) -> LocalDraft | None:
 
 
 def list_drafts(store: Store, account: str) -> list[LocalDraft]:
-    ensure_schema(store)
     ids = store.db.conn.execute(
         "SELECT message_id FROM local_drafts WHERE account = ? ORDER BY updated DESC", (account,)
     ).fetchall()
@@ -105,7 +83,6 @@ def list_drafts(store: Store, account: str) -> list[LocalDraft]:
 
 def discard(store: Store, account: str, message_id: str) -> None:
     """The draft was sent or thrown away: gone locally now, from the server on replay."""
-    ensure_schema(store)
     with store.transaction(durable=True) as conn:
         conn.execute(
             "DELETE FROM local_drafts WHERE account = ? AND message_id = ?", (account, message_id)

@@ -11,8 +11,7 @@
   dropped connection before QUIT deletes nothing on the server, and the next session skips the
   already-stored messages by their UIDL and deletes them then.
 
-The UIDL table (`pop3_uidls`) is created here, if missing, because the store has no place for
-a POP3 unique id yet; the lead may move it into a numbered migration (same statement).
+The UIDL table (`pop3_uidls`) is part of the cache's schema (client/store/migrations/0002).
 """
 
 from __future__ import annotations
@@ -31,16 +30,6 @@ from kittiwake.client.store.model import FolderInfo, Role
 from kittiwake.client.store.store import Store
 from kittiwake.client.sync.envelope import header_block, headers_from_fetch
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS pop3_uidls (
-    account TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    uidl TEXT NOT NULL,
-    uid INTEGER NOT NULL,         -- the local UID the message got in the account's Inbox
-    downloaded INTEGER NOT NULL,  -- epoch seconds: "delete after N days" counts from here
-    PRIMARY KEY (account, uidl)
-) WITHOUT ROWID
-"""
-
 DAY = 86400
 INBOX = "INBOX"
 
@@ -55,11 +44,6 @@ class Pop3Report:
     downloaded: list[int] = dataclasses.field(default_factory=list)  # local UIDs
     already_known: int = 0
     deleted: int = 0  # marked with DELE and removed at QUIT
-
-
-def ensure_schema(store: Store) -> None:
-    with store.transaction() as conn:
-        conn.execute(SCHEMA)
 
 
 def known_uidls(store: Store, account: str) -> dict[str, int]:
@@ -108,7 +92,6 @@ async def download(
     """One POP3 session: fetch what is new, delete what the account's options say."""
     options = options or Pop3Options()
     checkpoint = checkpoint or (lambda _name: None)
-    ensure_schema(store)
     inbox = store.folders.upsert(FolderInfo(account, INBOX, delimiter=None, role=Role.INBOX))
     known = known_uidls(store, account)
     report = Pop3Report()
