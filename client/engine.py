@@ -9,6 +9,11 @@ sync now, online state, and a stream of events.
 
 Thin by design: the work lives in client/sync (network) and client/store (cache). No Qt here;
 the GUI's bridge turns events into signals. Everything reads the cache, so it works offline.
+
+`Engine.open(..., background=True)` (the GUI's mode) runs the network work (sync, the online
+sessions, replay, the outbox) on a worker thread with its own loop and its own connection to
+the cache (client/sync/worker.py); the listeners are still called on the loop that asked, in
+order. The CLI keeps everything on its one loop: it has no event loop to keep responsive.
 """
 
 from __future__ import annotations
@@ -19,9 +24,9 @@ import functools
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kittiwake.client.accounts.config import AccountsFile
 from kittiwake.client.accounts.ids import is_valid_account_id, slugify
@@ -64,9 +69,11 @@ if TYPE_CHECKING:
     from kittiwake.client.sync.online import OnlineSession
     from kittiwake.client.sync.operations import LocalOps
     from kittiwake.client.sync.outbox import SendReport
+    from kittiwake.client.sync.worker import SyncWorker
 
 CACHE_FILE = "cache.sqlite3"
 Listener = Callable[[Event], None]
+T = TypeVar("T")
 
 
 def extract_text(raw: bytes) -> str:
@@ -91,6 +98,10 @@ class Engine:
         self.policy = policy or BodyPolicy()
         self._listeners: list[Listener] = []
         self._online: dict[str, bool] = {}
+        # Background mode (run_in_background): the worker, its engine (a twin with its own
+        # Store, used only on the worker's thread) and the loop its events are handed to.
+        self._worker: SyncWorker[Engine] | None = None
+        self._home_loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
     def open(
@@ -100,14 +111,26 @@ class Engine:
         paths: Paths | None = None,
         secrets: KeyringStore | None = None,
         policy: BodyPolicy | None = None,
+        background: bool = False,
     ) -> Engine:
         paths = paths or Paths.resolve(home)
         paths.ensure()
         store = Store.open(paths.data_dir / CACHE_FILE)
-        return cls(paths, store, PasswordResolver(secrets), policy=policy)
+        engine = cls(paths, store, PasswordResolver(secrets), policy=policy)
+        if background:
+            engine.run_in_background()
+        return engine
 
     def close(self) -> None:
-        self.store.close()
+        """Stop the worker first (online sessions log out, a running sync is cancelled and its
+        transaction rolled back; queued operations and the outbox are durable already), then
+        close this thread's connection."""
+        worker, self._worker = self._worker, None
+        try:
+            if worker is not None:
+                worker.stop()
+        finally:
+            self.store.close()
 
     def __enter__(self) -> Engine:
         return self
@@ -209,6 +232,8 @@ class Engine:
     ) -> list[AccountResult]:
         """Sync one account (by id or name) or every account; never raises for a server
         problem: each result carries its error (and a SyncFailed event was emitted)."""
+        if self._worker is not None:
+            return await self._in_worker(lambda twin: twin.sync(account, folders=folders))
         chosen = [self.account(account)] if account is not None else self.accounts()
         results: list[AccountResult] = []
         for item in chosen:
@@ -278,6 +303,51 @@ class Engine:
             SyncFinished(account.id, 1, len(report.downloaded), 0, 0, len(report.downloaded))
         )
         return result
+
+    # --- background mode: the network work on a worker thread (client/sync/worker.py) -----
+
+    def run_in_background(self) -> None:
+        """From now on sync, the online sessions, replay and the outbox run on a worker thread
+        with its own loop and its own Store on the same cache file (WAL: this thread keeps
+        reading, and its small writes wait out the worker's short transactions on
+        busy_timeout). Results and events come back to the loop that asked for the work."""
+        if self._worker is not None:
+            return
+        from kittiwake.client.sync.worker import SyncWorker
+
+        worker: SyncWorker[Engine] = SyncWorker(
+            self._worker_engine, teardown=_stop_sessions, close=_close_store, name="kittiwake-sync"
+        )
+        worker.start()
+        self._worker = worker
+
+    @property
+    def worker(self) -> SyncWorker[Engine] | None:
+        """The worker in background mode (e.g. for the full-text indexer's start_background)."""
+        return self._worker
+
+    def _worker_engine(self) -> Engine:
+        """The worker's twin, made on the worker's thread: same home, accounts, passwords and
+        policy, its own connection to the cache (one per thread), no worker of its own."""
+        twin = Engine(
+            self.paths, Store.open(cache_path(self.paths)), self.resolver, policy=self.policy
+        )
+        twin.add_listener(self._hand_over)
+        return twin
+
+    def _hand_over(self, event: Event) -> None:
+        """On the worker's thread: the event reaches this engine's listeners on the caller's
+        loop, in order (call_soon_threadsafe is first in, first out)."""
+        loop = self._home_loop
+        if loop is None:
+            return
+        with contextlib.suppress(RuntimeError):  # that loop closed: nobody listens any more
+            loop.call_soon_threadsafe(self._emit, event)
+
+    async def _in_worker(self, job: Callable[[Engine], Coroutine[Any, Any, T]]) -> T:
+        assert self._worker is not None
+        self._home_loop = asyncio.get_running_loop()
+        return await self._worker.submit(job)
 
     def online(self, account: str) -> bool | None:
         """True/False as last seen by a sync; None before the first attempt."""
@@ -488,6 +558,9 @@ class Engine:
         from kittiwake.client.imap.client import ImapClient
         from kittiwake.client.sync.operations import Replayer
 
+        if self._worker is not None:
+            await self._in_worker(lambda twin: twin.replay(account))
+            return
         chosen = [self.account(account)] if account is not None else self.accounts()
         for item in chosen:
             if item.incoming_protocol is not IncomingProtocol.IMAP:
@@ -574,6 +647,8 @@ class Engine:
 
     async def send_outbox(self, account: str, *, now: bool = True) -> SendReport:
         """Send the account's queued messages (`now`: also those waiting for a retry)."""
+        if self._worker is not None:
+            return await self._in_worker(lambda twin: twin.send_outbox(account, now=now))
         from kittiwake.client.store.queue import OutboxState
         from kittiwake.client.sync import outbox
         from kittiwake.client.sync.outbox import AccountLink, OutboxSender
@@ -630,13 +705,25 @@ class Engine:
         idle_renew: float | None = None,
         backoff: Backoff | None = None,
     ) -> None:
-        """Keep one IMAP account (or every one) online in the running loop: IDLE push on the
-        Inbox, other folders polled, reconnects with backoff; the events are sync's. POP3
-        accounts are left to sync()."""
+        """Keep one IMAP account (or every one) online in the running loop (in background
+        mode: the worker's): IDLE push on the Inbox, other folders polled every
+        `poll_interval` seconds (default: the user's "check for new mail" setting),
+        reconnects with backoff; the events are sync's. POP3 accounts are left to sync()."""
         from kittiwake.client.sync.online import OnlineSession
 
-        sessions = self._online_sessions()
         chosen = [self.account(account)] if account is not None else self.accounts()
+        if self._worker is not None:
+            # Checked above on this thread, so a wrong name still raises here.
+            self._home_loop = _calling_loop()
+            self._worker.call(
+                lambda twin: twin.start_online(
+                    account, poll_interval=poll_interval, idle_renew=idle_renew, backoff=backoff
+                )
+            )
+            return
+        if poll_interval is None:
+            poll_interval = self.check_interval()
+        sessions = self._online_sessions()
         for item in chosen:
             running = sessions.get(item.id)
             if item.incoming_protocol is not IncomingProtocol.IMAP or (
@@ -657,14 +744,24 @@ class Engine:
                 before_sync=functools.partial(self._before_online_sync, item.id),
                 policy=self.policy,
             )
-            if poll_interval is not None:
-                session.poll_interval = poll_interval
+            session.poll_interval = poll_interval
             if idle_renew is not None:
                 session.idle_renew = idle_renew
             if backoff is not None:
                 session.backoff = backoff
             sessions[item.id] = session
             session.start()
+
+    def check_interval(self) -> float:
+        """Seconds between polls: the Settings dialog's "check for new mail every" (its
+        default when the settings file cannot be read; the dialog reports that)."""
+        from kittiwake.client.settings import Settings, SettingsFile
+
+        try:
+            minutes = SettingsFile.beside(self.paths).load().check_interval_minutes
+        except KittiwakeError:
+            minutes = Settings().check_interval_minutes
+        return minutes * 60.0
 
     async def _before_online_sync(self, account: str) -> None:
         """Local changes go to the server before its state is read back."""
@@ -675,6 +772,9 @@ class Engine:
 
     async def stop_online(self, account: str | None = None) -> None:
         """End the online sessions (IDLE ends, connections log out, no task left)."""
+        if self._worker is not None:
+            await self._in_worker(lambda twin: twin.stop_online(account))
+            return
         sessions = self._online_sessions()
         ids = list(sessions) if account is None else [self.account(account).id]
         for account_id in ids:
@@ -685,6 +785,9 @@ class Engine:
     async def work_offline(self, offline: bool = True) -> None:
         """The user's switch: offline stops every online session (changes stay queued);
         back online starts them again."""
+        if self._worker is not None:
+            await self._in_worker(lambda twin: twin.work_offline(offline))
+            return
         if not offline:
             self.start_online()
             return
@@ -719,6 +822,22 @@ class Engine:
 
         chosen = self.local_folder(account, folder) or self.folder(account, folder)
         return export_mbox(self.store, chosen.id, target)
+
+
+async def _stop_sessions(twin: Engine) -> None:
+    await twin.stop_online()
+
+
+def _close_store(twin: Engine) -> None:
+    twin.store.close()
+
+
+def _calling_loop() -> asyncio.AbstractEventLoop:
+    """The loop of the calling thread: running (a coroutine or a qasync slot) or set."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.get_event_loop_policy().get_event_loop()
 
 
 def build_draft(draft: Draft, *, for_drafts: bool = False) -> bytes:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from kittiwake.client.engine import Engine
+from kittiwake.client.engine import Engine, cache_path
 from kittiwake.client.events import (
     Event,
+    FlagsChanged,
     MessagesAdded,
     OnlineStateChanged,
     SyncFailed,
@@ -18,11 +20,18 @@ from kittiwake.client.events import (
     SyncProgress,
 )
 from kittiwake.client.net.errors import ConfigError
-from kittiwake.client.store.model import Role
+from kittiwake.client.paths import Paths
+from kittiwake.client.settings import Settings, SettingsFile
+from kittiwake.client.store.model import Flag, Role
+from kittiwake.client.store.store import Store
+from kittiwake.client.sync.backoff import Backoff
 from tests.client.accounts.fakes import MemoryKeyring, keyring_backend
 from tests.client.sync.cli_helpers import ACCOUNT, add_account
-from tests.client.sync.helpers import fill, message
-from tests.servers.fixtures import MailServer
+from tests.client.sync.helpers import cache_state, fill, message, row_count, server_state
+from tests.servers.fixtures import MailServer, ProxyFactory
+
+TIMEOUT = 30.0
+WORKER = "kittiwake-sync"
 
 
 @pytest.fixture
@@ -138,3 +147,196 @@ async def test_pop3_account_downloads_into_the_inbox(
         assert inbox.total_count == 3
         (again,) = await engine.sync("pop")
         assert again.ok and again.totals.added == 0  # UIDL dedupe
+
+
+# --- background mode: the network work on the worker thread ----------------------------------
+
+
+def worker_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == WORKER]
+
+
+class Recorder:
+    """Events with the thread each arrived on; `until` awaits the first match from `since`."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.threads: set[int] = set()
+        self._arrived = asyncio.Event()
+
+    def __call__(self, event: Event) -> None:
+        self.events.append(event)
+        self.threads.add(threading.get_ident())
+        self._arrived.set()
+
+    async def until(self, match: Callable[[Event], bool], since: int = 0) -> Event:
+        async def scan() -> Event:
+            seen = since
+            while True:
+                for event in self.events[seen:]:
+                    if match(event):
+                        return event
+                seen = len(self.events)
+                self._arrived.clear()
+                await self._arrived.wait()
+
+        return await asyncio.wait_for(scan(), TIMEOUT)
+
+
+async def test_background_sync_equals_the_in_loop_sync_and_its_events_reach_this_loop(
+    tmp_path: Path,
+    mail_server: MailServer,
+    keyring_in_memory: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    user = mail_server.new_user()
+    fill(mail_server, user, 60)  # more than the first batch: several MessagesAdded
+    mail_server.flags(user, "add", "\\Flagged", "INBOX", "1:5")
+    add_account(tmp_path / "in-loop", mail_server, user, monkeypatch)
+    add_account(tmp_path / "worker", mail_server, user, monkeypatch)
+
+    with Engine.open(tmp_path / "in-loop") as inline:
+        expected = Recorder()
+        inline.add_listener(expected)
+        (inline_result,) = await inline.sync(ACCOUNT)
+        inline_cache = cache_state(inline.store, ACCOUNT)
+
+    with Engine.open(tmp_path / "worker", background=True) as engine:
+        seen = Recorder()
+        engine.add_listener(seen)
+        (result,) = await engine.sync(ACCOUNT)
+        assert engine.worker is not None and engine.worker.thread is not None
+        assert engine.worker.thread.ident != threading.get_ident()
+        # Every event reached the listener on this loop's thread, all before sync() returned,
+        # the same events in the same order as the in-loop sync's.
+        assert seen.threads == {threading.get_ident()}
+        assert seen.events == expected.events
+        assert isinstance(seen.events[-1], SyncFinished)
+        assert engine.online(ACCOUNT) is True
+        assert result.ok and inline_result.ok
+        assert result.folders == inline_result.folders and result.totals == inline_result.totals
+        # What the worker wrote, read through this thread's own connection.
+        assert cache_state(engine.store, ACCOUNT) == inline_cache == server_state(mail_server, user)
+        with pytest.raises(ConfigError):  # a wrong name still raises here
+            await engine.sync("nobody")
+    assert not worker_threads()
+
+
+async def test_close_during_a_background_sync_leaves_no_thread_and_a_consistent_cache(
+    tmp_path: Path,
+    mail_server: MailServer,
+    keyring_in_memory: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    fault_proxy: ProxyFactory,
+) -> None:
+    user = mail_server.new_user()
+    fill(mail_server, user, 80)
+    add_account(tmp_path, mail_server, user, monkeypatch)
+    imaps = mail_server.endpoint("imaps")
+    async with fault_proxy(imaps.host, imaps.port) as proxy:
+        with monkeypatch.context() as patch:
+            proxied = mail_server.endpoint("imaps", port=proxy.port)
+            engine = Engine.open(tmp_path, background=True)
+            account = engine.account(ACCOUNT)
+            patch.setattr(type(account.incoming), "endpoint", lambda self, **kw: proxied)
+
+            def stall_at_the_first_batch(event: Event) -> None:
+                if isinstance(event, MessagesAdded):
+                    proxy.stall()  # the sync now waits on the server, half done
+
+            engine.add_listener(stall_at_the_first_batch)
+            record = Recorder()
+            engine.add_listener(record)
+            syncing = asyncio.ensure_future(engine.sync(ACCOUNT))
+            await record.until(lambda e: isinstance(e, MessagesAdded))
+            assert not syncing.done()
+
+            engine.close()  # blocking: the worker's sync is cancelled, its thread joined
+
+            assert not worker_threads()
+            await asyncio.wait_for(asyncio.wait({syncing}), TIMEOUT)
+            assert syncing.cancelled()
+            proxy.resume()
+
+    with Store.open(cache_path(Paths.resolve(tmp_path))) as store:
+        (check,) = store.db.conn.execute("PRAGMA integrity_check").fetchone()
+        assert check == "ok"
+        # Whole batches only: the first (the newest 50), perhaps the next (30), no part of one.
+        assert row_count(store, ACCOUNT) in (50, 80)
+    with Engine.open(tmp_path) as engine:  # the next start picks up where it stopped
+        (result,) = await engine.sync(ACCOUNT)
+        assert result.ok
+        assert cache_state(engine.store, ACCOUNT) == server_state(mail_server, user)
+
+
+async def test_a_local_write_on_this_thread_succeeds_while_the_worker_syncs(
+    tmp_path: Path,
+    mail_server: MailServer,
+    keyring_in_memory: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    user = mail_server.new_user()
+    fill(mail_server, user, 80)
+    add_account(tmp_path, mail_server, user, monkeypatch)
+    with Engine.open(tmp_path, background=True) as engine:
+        record = Recorder()
+        engine.add_listener(record)
+        syncing = asyncio.ensure_future(engine.sync(ACCOUNT))
+        first = await record.until(lambda e: isinstance(e, MessagesAdded))
+        assert isinstance(first, MessagesAdded)
+        row = engine.message_by_uid(first.folder_id, first.uids[0])
+        assert row is not None
+        # Local-first writes (durable: flag + queued STORE) on this thread's connection, as
+        # fast as this loop allows, for as long as the worker writes batches on its own.
+        writes = 0
+        while not syncing.done():
+            engine.mark([row.id], add=Flag.SEEN) if writes % 2 == 0 else engine.mark(
+                [row.id], remove=Flag.SEEN
+            )
+            writes += 1
+            await asyncio.sleep(0)
+        (result,) = await syncing
+        assert writes >= 1 and result.ok
+        assert engine.store.ops.list(ACCOUNT)  # the changes are queued for the server
+        assert any(isinstance(e, FlagsChanged) for e in record.events)
+        assert row_count(engine.store, ACCOUNT) == 80
+
+
+async def test_online_in_the_background_polls_at_the_settings_interval(
+    tmp_path: Path,
+    mail_server: MailServer,
+    keyring_in_memory: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    user = mail_server.new_user()
+    add_account(tmp_path, mail_server, user, monkeypatch)
+    with Engine.open(tmp_path, background=True) as engine:
+        assert engine.check_interval() == Settings().check_interval_minutes * 60
+        SettingsFile.beside(engine.paths).save(Settings(check_interval_minutes=7))
+        assert engine.check_interval() == 7 * 60
+        record = Recorder()
+        engine.add_listener(record)
+        engine.start_online(backoff=Backoff(base=0.05, cap=0.2))
+        await record.until(lambda e: isinstance(e, SyncFinished))
+        assert engine.online(ACCOUNT) is True
+
+        async def poll_interval(twin: Engine) -> float:
+            return twin._online_sessions()[ACCOUNT].poll_interval
+
+        assert engine.worker is not None
+        assert await engine.worker.submit(poll_interval) == 7 * 60
+
+        since = len(record.events)
+        mail_server.save(user, message(6, subject="Pushed to the worker"))
+        await record.until(lambda e: isinstance(e, MessagesAdded), since)  # IDLE push
+        assert record.threads == {threading.get_ident()}
+
+        await engine.work_offline(True)
+        assert engine.online(ACCOUNT) is False
+        since = len(record.events)
+        await engine.work_offline(False)
+        await record.until(lambda e: isinstance(e, OnlineStateChanged) and e.online, since)
+        with pytest.raises(ConfigError):
+            engine.start_online("nobody")
+    # close() stopped the session it left running (IDLE ended, logged out) and the thread.
+    assert not worker_threads()
