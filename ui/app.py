@@ -1,7 +1,11 @@
-"""main(): a QApplication on a qasync event loop, so the asyncio engine and Qt share one thread.
+"""main(): a QApplication on a qasync event loop; the engine's network work on its worker thread.
 
-Engine coroutines run on the same loop as the widgets; CPU-heavy engine work is the engine's
-business to move off this thread (see docs/architecture.md).
+The widgets and the engine's facade share the GUI thread's qasync loop; the engine runs in
+background mode, so a sync (IMAP, parsing, SQLite batches) and the online sessions run on the
+engine's worker thread with their own loop and cache connection, and only their events come
+back to this loop (see client/sync/worker.py). Because that thread allocates a lot, Python's
+cyclic GC is moved to the GUI thread (ui/bridge.py's GuiThreadCollector), else a Qt object
+could be collected, and destroyed, on the worker thread.
 """
 
 from __future__ import annotations
@@ -126,6 +130,10 @@ def main(argv: list[str]) -> int:
     from kittiwake.ui.windows.main.qt_fixes import patch_qasync_timers
 
     patch_qasync_timers()  # else a long session aborts (PySide6 killTimer drains None)
+    from kittiwake.ui.bridge import GuiThreadCollector
+
+    collector = GuiThreadCollector(app)  # before the engine's worker thread starts
+    collector.install()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     from kittiwake.ui.windows.main.open_arguments import ArgumentOpener
@@ -145,6 +153,7 @@ def main(argv: list[str]) -> int:
         shown = (lambda: opener.open_arguments(list(argv))) if argv else None
         loop.run_until_complete(run_session(window, on_shown=shown))
     if engine is not None:
-        engine.close()
+        engine.close()  # joins the worker thread (its sessions were stopped above)
+    collector.uninstall()
     instance.close()
     return 0

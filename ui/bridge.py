@@ -1,21 +1,35 @@
-"""Running engine coroutines from Qt slots on the shared qasync loop.
+"""Running engine coroutines from Qt slots on the shared qasync loop, and the one rule the
+engine's worker thread imposes on the GUI process.
 
 A slot cannot await; it starts a task and returns at once, so the GUI never waits on the network.
 The tasks are kept here (asyncio holds only weak references to running tasks) and a failure that
-nobody awaited is logged rather than lost.
+nobody awaited is logged rather than lost. In the GUI the engine runs in background mode
+(`Engine.open(background=True)`): such a task only awaits the worker thread's result, and the
+engine's events reach the listeners on this (the GUI) thread, in order.
+
+The rule: Python's cyclic garbage collector runs in whichever thread happens to allocate when a
+threshold is crossed, which with the sync worker is mostly the worker. A Qt object collected
+there (qasync's timers and closed windows sit in reference cycles) is destroyed off its thread,
+and Qt then crashes. `GuiThreadCollector` turns automatic collection off and collects on a GUI
+timer instead (the same fix pyqtgraph ships for the same crash).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Coroutine
 from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, QTimer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _running: set[asyncio.Task[Any]] = set()
+
+COLLECT_EVERY_MS = 250  # often enough that each pass has little young garbage to scan
 
 
 def start(coroutine: Coroutine[Any, Any, T], *, name: str = "") -> asyncio.Task[T]:
@@ -38,3 +52,42 @@ def _finished(task: asyncio.Task[Any]) -> None:
 def cancel_all() -> None:
     for task in list(_running):
         task.cancel()
+
+
+class GuiThreadCollector(QObject):
+    """Cyclic garbage collection on the GUI thread only (see the module's docstring).
+
+    Each tick collects the generations whose counts passed the interpreter's own thresholds,
+    youngest first, as the automatic collector would. Objects alive at install time (modules,
+    the window) are frozen out of every later pass (gc.freeze), so a full collection scans only
+    what was made since and stays short."""
+
+    def __init__(self, parent: QObject | None = None, interval_ms: int = COLLECT_EVERY_MS) -> None:
+        super().__init__(parent)
+        self.thresholds = gc.get_threshold()
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.collect)
+
+    def install(self) -> None:
+        gc.disable()
+        gc.collect()
+        gc.freeze()
+        self.timer.start()
+
+    def uninstall(self) -> None:
+        self.timer.stop()
+        gc.unfreeze()
+        gc.enable()
+
+    def collect(self) -> int:
+        """One pass; returns the oldest generation collected (-1: none was due)."""
+        counts = gc.get_count()
+        oldest = -1
+        for generation in range(3):
+            if counts[generation] <= self.thresholds[generation]:
+                break
+            oldest = generation
+        if oldest >= 0:
+            gc.collect(oldest)
+        return oldest

@@ -16,10 +16,12 @@ log = logging.getLogger(__name__)
 
 
 def open_engine() -> Engine | None:
-    """The engine on the platform's (or KITTIWAKE_HOME's) directories; None when the cache
-    cannot be opened (the window then says so instead of crashing)."""
+    """The engine on the platform's (or KITTIWAKE_HOME's) directories, in background mode (the
+    sync, the online sessions, replay and the outbox on the engine's worker thread, so the GUI
+    never waits on them); None when the cache cannot be opened (the window then says so
+    instead of crashing)."""
     try:
-        return Engine.open()
+        return Engine.open(background=True)
     except (KittiwakeError, OSError) as error:
         log.error("the mail cache could not be opened: %s", type(error).__name__)
         return None
@@ -38,7 +40,9 @@ def stay_online(window: MainWindow, engine: Engine) -> None:
             if not engine.accounts():
                 return
             started = True
-            engine.start_online()  # one task per IMAP account, in the running loop
+            # One session per IMAP account, in the engine's worker; it polls at the user's
+            # "check for new mail every" setting (Engine.check_interval).
+            engine.start_online()
         except KittiwakeError as error:  # an unreadable accounts file: said, not raised
             window.status.set_error("", error.message, error.hint)
 
