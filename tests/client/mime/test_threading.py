@@ -246,3 +246,49 @@ def test_remove_one_copy_of_a_duplicated_message() -> None:
     assert t.thread_of("a-copy") == tid and t.thread_keys(tid) == ["a-copy"]
     t.remove("a-copy")
     assert len(t) == 0
+
+
+# --- saving and restoring: what the cache does between batches and across restarts ----------
+
+
+@settings(max_examples=200, deadline=None)
+@given(forests(), st.integers(0, 40))
+def test_restoring_saved_state_continues_with_the_same_ids(
+    data: tuple[list[MessageSummary], list[int]], cut: int
+) -> None:
+    summaries, order = data
+    subjects = ["Topic", "Re: Topic", "Other", "Re: Other"]
+    with_subjects = [
+        MessageSummary(s.key, s.message_id, None, s.references, subjects[i % 4], s.date)
+        for i, s in enumerate(summaries)
+    ]
+    straight = Threader()
+    expected = [straight.add(with_subjects[i]).thread_id for i in order]
+    first = Threader()
+    got = [first.add(with_subjects[i]).thread_id for i in order[:cut]]
+    second = Threader()
+    second.restore(first.nodes(), first.subjects())  # e.g. written to SQLite and read back
+    got += [second.add(with_subjects[i]).thread_id for i in order[cut:]]
+    assert got == expected
+
+
+def test_restore_needs_only_the_touched_threads() -> None:
+    full = Threader()
+    for m in [msg("a"), msg("b", ("a",)), msg("x"), msg("y", ("x",))]:
+        full.add(m)
+    part = Threader()
+    part.restore(n for n in full.nodes() if n.thread_id == full.thread_of("a"))
+    assert part.add(msg("c", ("a", "b"))).thread_id == full.thread_of("a")
+    assert sorted(part.thread_keys("a")) == ["a", "b", "c"]
+    (node,) = [n for n in part.nodes() if n.node == "c@x"]
+    assert (node.parent, node.key) == ("b@x", "c")
+    placeholder = Threader()
+    placeholder.add(msg("r", ("lost",)))
+    assert next(n for n in placeholder.nodes() if n.node == "lost@x").key is None
+
+
+def test_message_without_id_never_collides_with_one() -> None:
+    t = Threader()
+    a = t.add(MessageSummary("k1", None, subject="x")).thread_id
+    b = t.add(MessageSummary("k2", "< k1>", subject="y")).thread_id  # odd but real ids
+    assert a != b
