@@ -1,5 +1,6 @@
-"""Background full-text indexing: `index_pending` takes a batch of queued messages, extracts
-their text off the write lock, and writes the index in one short transaction.
+"""Full-text indexing: `index_pending` takes a batch of queued messages, extracts their text
+off the write lock, and writes the index in one short transaction (`write_index`). The
+background indexer (store/indexing.py) uses `pending_batch` and `write_index` directly.
 
 The FTS5 table `message_fts` is external-content over the view `fts_source` (messages joined
 with body_text): subject and addresses are read from `messages`, the body text is kept once in
@@ -80,9 +81,7 @@ def index_pending(
     mapper: Mapper | None = None,
 ) -> int:
     """Index up to `limit` queued messages; returns how many (0: nothing left to do)."""
-    pending = db.conn.execute(
-        "SELECT id, has_body FROM messages WHERE fts_pending ORDER BY id LIMIT ?", (limit,)
-    ).fetchall()
+    pending = pending_batch(db.conn, limit)
     if not pending:
         return 0
     raws: list[bytes] = []
@@ -93,11 +92,31 @@ def index_pending(
             raws.append(raw)
             with_body.append(message_id)
     texts = dict(zip(with_body, (mapper or map)(SafeExtractor(extractor), raws), strict=True))
+    write_index(db, [(i, has_body, texts.get(i, "")) for i, has_body in pending])
+    return len(pending)
 
+
+def pending_batch(conn: sqlite3.Connection, limit: int, after: int = 0) -> list[tuple[int, int]]:
+    """(id, has_body) of up to `limit` messages waiting for the index, by id, from `after`."""
+    rows = conn.execute(
+        "SELECT id, has_body FROM messages WHERE fts_pending AND id > ? ORDER BY id LIMIT ?",
+        (after, limit),
+    ).fetchall()
+    return [(int(i), int(has_body)) for i, has_body in rows]
+
+
+def write_index(db: Database, rows: Iterable[tuple[int, int, str]]) -> int:
+    """Index messages in one transaction: (id, has_body when the text was read, text).
+
+    The message is marked indexed in the same transaction as its FTS rows, so a crash or a
+    stop leaves it either fully indexed or still pending: never half, never twice. A body
+    stored since its text was read leaves it pending (indexed again, with the body's text).
+    Returns how many were written (messages expunged meanwhile are skipped).
+    """
+    written = 0
     with db.transaction() as conn:
-        for message_id, has_body in pending:
-            text = texts.get(message_id, "")
-            # The message may have been expunged, or its body stored, since the read above.
+        for message_id, has_body, text in rows:
+            # The message may have been expunged since the text was read.
             now = conn.execute(
                 "SELECT has_body FROM messages WHERE id = ?", (message_id,)
             ).fetchone()
@@ -124,4 +143,5 @@ def index_pending(
                 " preview = CASE WHEN preview = '' THEN ? ELSE preview END WHERE id = ?",
                 (has_body, preview_of(text), message_id),
             )
-    return len(pending)
+            written += 1
+    return written
