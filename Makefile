@@ -2,7 +2,7 @@
 PYTHON ?= .venv/bin/python
 TYPECHECK_TREE = build/typecheck
 
-.PHONY: test lint typecheck format clean bundle install-desktop uninstall-desktop
+.PHONY: test lint typecheck format clean bundle install-desktop uninstall-desktop screenshots
 
 test:
 	./bootstrap test
@@ -31,3 +31,8 @@ install-desktop:
 
 uninstall-desktop:
 	$(PYTHON) packaging/install_desktop.py --uninstall
+
+# docs/screenshots/*.png (README, metainfo): the app on a generated mailbox, under xvfb-run when
+# there is no display (Debian package xvfb; ./bootstrap test installs it). Needs Dovecot.
+screenshots:
+	$(PYTHON) tools/screenshots.py
