@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from kittiwake.client.mime.subject import split_subject
@@ -47,9 +47,12 @@ def normalize_id(message_id: str | None) -> str:
     return message_id.strip(_STRIP) if message_id else ""
 
 
-@dataclass(frozen=True, slots=True)
-class MessageSummary:
-    """What threading needs of a message. `key` is the caller's own id (e.g. a cache row)."""
+class MessageSummary(NamedTuple):
+    """What threading needs of a message. `key` is the caller's own id (e.g. a cache row).
+
+    A NamedTuple, like the results below: the cache makes one per row it threads, and a tuple
+    is made in one C call where a frozen dataclass sets each field through object.__setattr__.
+    """
 
     key: str
     message_id: str | None
@@ -59,7 +62,6 @@ class MessageSummary:
     date: float = 0.0  # seconds since the epoch
 
 
-# NamedTuples rather than frozen dataclasses: one is made per message, at half the cost.
 class Merge(NamedTuple):
     absorbed: str  # a thread id that no longer exists...
     into: str  # ...because all its messages now belong to this one
@@ -117,6 +119,7 @@ class Threader:
         self._key_index: dict[str, str] | None = None
         self._indexed = 0
         self._by_subject: dict[str, tuple[str, float]] = {}  # base subject -> (node, last date)
+        self._subjects: dict[str, tuple[str, bool]] = {}  # subject -> (base, is a reply)
 
     def __len__(self) -> int:
         return len(self._members)
@@ -265,16 +268,23 @@ class Threader:
         elif self._thread.get(seen[0]) == self._thread[node]:
             self._by_subject[base] = (seen[0], max(seen[1], date))
 
-    @staticmethod
-    def _subject(subject: str) -> tuple[str, bool]:
-        # Not memoised: it is asked once per conversation, not per message, and a cache of
-        # mostly distinct subjects cost twice what it saved (measured).
-        _, base, is_reply = split_subject(subject)
-        return base.casefold(), is_reply
+    def _subject(self, subject: str) -> tuple[str, bool]:
+        # Memoised only by base_subject(): threading alone asks once per conversation, and
+        # caching mostly distinct subjects cost twice what it saved (measured); the cache asks
+        # base_subject() for a whole batch first, then threads it.
+        found = self._subjects.get(subject)
+        if found is None:
+            _, base, is_reply = split_subject(subject)
+            return base.casefold(), is_reply
+        return found
 
     def base_subject(self, subject: str) -> str:
         """The key subject fallback groups by ("" for none): what `restore` needs to find."""
-        return self._subject(subject)[0]
+        found = self._subjects.get(subject)
+        if found is None:
+            _, base, is_reply = split_subject(subject)
+            found = self._subjects[subject] = (base.casefold(), is_reply)
+        return found[0]
 
     def _merge(self, tids: set[str]) -> tuple[str, tuple[Merge, ...]]:
         members = self._members
@@ -318,7 +328,7 @@ class Threader:
             copies = [k for k, n in self._copies.items() if n == node]
             if copies:  # another copy of the message remains: it now stands for the node
                 del self._copies[copies[0]]
-                self._message[node] = replace(self._message[node], key=copies[0])
+                self._message[node] = self._message[node]._replace(key=copies[0])
             else:
                 del self._message[node]
         self._key_index = None
@@ -341,7 +351,7 @@ class Threader:
         message = self._message
         for n, tid in self._thread.items():
             m = message.get(n)
-            yield Node(n, tid, parent.get(n, ""), None if m is None else m.key)
+            yield _new(Node, (n, tid, parent.get(n, ""), None if m is None else m.key))
 
     def subjects(self) -> Iterator[SubjectSeen]:
         for base, (node, date) in self._by_subject.items():
@@ -362,7 +372,7 @@ class Threader:
             if n.parent:
                 parent[n.node] = n.parent
             if n.key is not None:
-                message[n.node] = MessageSummary(n.key, n.node)
+                message[n.node] = _new(MessageSummary, (n.key, n.node, None, (), "", 0.0))
         for s in subjects:
             if s.node in thread:
                 self._by_subject[s.base] = (s.node, s.date)

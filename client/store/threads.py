@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from kittiwake.client.mime.threading import (
     MessageSummary,
@@ -124,16 +124,21 @@ def thread_rows(conn: sqlite3.Connection, account: str, rows: Sequence[_Row]) ->
     ]
     threader = Threader()
     nodes, subjects = _load(conn, account, threader, summaries)
-    merges: list[tuple[int, int]] = []
-    for s in summaries:
+    merges: list[tuple[str, str]] = []  # (into, absorbed), in the order they happened
+    absorbed: dict[str, str] = {}
+    assigned: list[tuple[str, int]] = []
+    for s, row in zip(summaries, rows, strict=True):
         added = threader.add(s)
-        merges.extend((int(m.absorbed), int(m.into)) for m in added.merges)
+        assigned.append((added.thread_id, row[0]))
+        for m in added.merges:
+            merges.append((m.into, m.absorbed))
+            absorbed[m.absorbed] = m.into
     # Rows of absorbed threads first (in order: A -> B then B -> C leaves A's rows in C), then
     # the batch's own rows with the thread each ended in.
-    conn.executemany("UPDATE messages SET thread_id = ? WHERE thread_id = ?", _swap(merges))
+    conn.executemany("UPDATE messages SET thread_id = ? WHERE thread_id = ?", merges)
     conn.executemany(
         "UPDATE messages SET thread_id = ? WHERE id = ?",
-        [(int(threader.thread_of(s.key) or s.key), int(s.key)) for s in summaries],
+        [(_final(tid, absorbed), id_) for tid, id_ in assigned],
     )
     conn.executemany(
         _SAVE_NODE,
@@ -176,7 +181,7 @@ def _load(
     }
     wanted.update(s.node for s in subjects.values())
     nodes = {
-        node: Node(node, str(tid), parent, None if message is None else str(message))
+        node: Node._make((node, str(tid), parent, None if message is None else str(message)))
         for node, tid, parent, message in conn.execute(
             _LOAD_NODES, (account, json.dumps(list(wanted)))
         )
@@ -185,5 +190,8 @@ def _load(
     return nodes, subjects
 
 
-def _swap(pairs: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    return [(into, absorbed) for absorbed, into in pairs]
+def _final(tid: str, absorbed: dict[str, str]) -> int:
+    """Where a thread id ended after this batch's merges."""
+    while tid in absorbed:
+        tid = absorbed[tid]
+    return int(tid)
