@@ -192,6 +192,7 @@ class ComposerWindow(QMainWindow):
             edit.textChanged.connect(self._changed)
         self.body.textChanged.connect(self._changed)
         self.attachments.sig_changed.connect(self._changed)
+        self.attachments.sig_failed.connect(self._show_error)
         self.subject.textChanged.connect(self._update_title)
         self._update_title()
         self.resize(760, 620)
@@ -355,6 +356,10 @@ class ComposerWindow(QMainWindow):
             self._forget_saved_draft()
             self.account = account
 
+    def _show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()
+
     def _update_title(self) -> None:
         subject = " ".join(self.subject.text().split())
         self.setWindowTitle(subject or self.tr("New message"))
@@ -455,7 +460,7 @@ class ComposerWindow(QMainWindow):
             draft = self.current_draft(strict=False)
             self._dirty = False
             try:
-                raw = await encode(draft, for_drafts=True)
+                raw = await encode(draft, for_drafts=True, prepared=self.attachments.prepared)
             except (KittiwakeError, OSError) as error:
                 self._dirty = True
                 self.statusBar().showMessage(self.tr("The draft was not saved: ") + str(error))
@@ -578,7 +583,7 @@ class ComposerWindow(QMainWindow):
         if self._saving is not None:  # the draft saved at Send is discarded only after this
             await asyncio.wait([self._saving])
         try:
-            raw = await encode(draft)
+            raw = await encode(draft, prepared=self.attachments.prepared)
             item_id = engine.queue_draft(account, draft, raw=raw)
         except (KittiwakeError, OSError) as error:
             # Nothing was queued; the draft saved at Send is still there. Show it again.
