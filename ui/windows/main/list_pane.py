@@ -113,7 +113,6 @@ class ListPane(QWidget):
         self.thread_action.toggled.connect(self.set_threaded)
         self.threads = QToolButton()
         self.threads.setDefaultAction(self.thread_action)
-        self.threads.setText(self.tr("Threads"))
         self.threads.setAccessibleName(self.tr("Threaded view"))
 
         bar = QHBoxLayout()
