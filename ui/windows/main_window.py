@@ -34,10 +34,12 @@ from kittiwake.ui.models.folder_tree import (
     KIND_ROLE,
     FolderTreeModel,
     Kind,
+    is_local,
 )
 from kittiwake.ui.models.message_list import MessageListModel
 from kittiwake.ui.models.sources import FolderSource, ListSource, QuerySource, TagSource
 from kittiwake.ui.models.tags import default_tags
+from kittiwake.ui.windows.main import import_export
 from kittiwake.ui.windows.main.actions import MainActions
 from kittiwake.ui.windows.main.folder_pane import FolderPane
 from kittiwake.ui.windows.main.list_pane import ListPane, colour_icon
@@ -132,8 +134,12 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         bar.setAccessibleName(self.tr("Menu bar"))
         file_menu = bar.addMenu(self.tr("&File"))
-        for action in (a.new_message, a.get_messages, a.work_offline, a.quit):
-            file_menu.addAction(action)
+        file_menu.addActions([a.new_message, a.get_messages])
+        file_menu.addSeparator()
+        file_menu.addActions([a.import_mail, a.export_folder])
+        file_menu.addSeparator()
+        file_menu.addActions([a.work_offline, a.quit])
+        self.import_export = import_export.install(self)
         message = bar.addMenu(self.tr("&Message"))
         for action in (a.reply, a.reply_all, a.forward):
             message.addAction(action)
@@ -411,10 +417,12 @@ class MainWindow(QMainWindow):
             return
         current = self.current_folder_id()
         account = self.folder_pane.currentIndex().siblingAtColumn(0).data(ACCOUNT_ROLE)
-        for folder in self.engine.folders(account) if account else self.engine.folders():
-            if folder.id == current:
+        # By store account: local folders (`<id>@local`) move among themselves only.
+        for folder in self.engine.folders():
+            if folder.id == current or (account and folder.account != account):
                 continue
-            action = self.move_menu.addAction(f"{folder.account}: {folder.name}")
+            owner = self.tr("Local Folders") if is_local(folder.account) else folder.account
+            action = self.move_menu.addAction(f"{owner}: {folder.name}")
             action.triggered.connect(lambda _c=False, f=folder.id: self.move_selected(f))
 
     def _context_menu(self, position: QPoint) -> None:

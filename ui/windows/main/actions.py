@@ -36,6 +36,8 @@ class MainActions:
     previous_message: QAction
     work_offline: QAction
     notifications: QAction
+    import_mail: QAction
+    export_folder: QAction
     quit: QAction
 
     @classmethod
@@ -74,6 +76,8 @@ class MainActions:
             notifications=make(
                 QT_TRANSLATE_NOOP("MainActions", "New mail &notifications"), checkable=True
             ),
+            import_mail=make(QT_TRANSLATE_NOOP("MainActions", "&Import mail…")),
+            export_folder=make(QT_TRANSLATE_NOOP("MainActions", "&Export folder as mbox…")),
             quit=make(QT_TRANSLATE_NOOP("MainActions", "&Quit"), QKeySequence.StandardKey.Quit),
         )
 
