@@ -102,6 +102,7 @@ class ThreadNode:
 _STRIP = " \t\r\n<>"
 # Added(tid) goes through a Python-level __new__; the tuple constructor is one C call.
 _new = tuple.__new__
+_ABSENT = MessageSummary("", None)  # "never seen" from _message.get(), unlike None (placeholder)
 
 
 class Threader:
@@ -112,8 +113,9 @@ class Threader:
         self._parent: dict[str, str] = {}  # node -> parent node (the tree)
         self._thread: dict[str, str] = {}  # node -> thread id
         self._members: dict[str, list[str]] = {}  # thread id -> its nodes
-        # node -> its message once it arrived (the summary itself: no tuple to allocate)
-        self._message: dict[str, MessageSummary] = {}
+        # node -> its message once it arrived (the summary itself: no tuple to allocate), None
+        # for a placeholder: one lookup tells add() new, placeholder or seen.
+        self._message: dict[str, MessageSummary | None] = {}
         self._copies: dict[str, str] = {}  # caller key -> node, for a second copy of a message
         # caller key -> node, built when asked and rebuilt when messages were added since
         self._key_index: dict[str, str] | None = None
@@ -138,46 +140,47 @@ class Threader:
             # cannot collide with one (and unlike NUL it is plain text in SQLite).
             node = " " + key
         message = self._message
-        seen = message.get(node)
-        if seen is not None:
+        seen = message.get(node, _ABSENT)
+        if seen is not None and seen is not _ABSENT:
             # The same message again (a re-sync), or another copy of it (Sent and Inbox).
             if seen.key != key:
                 self._copies[key] = node
             return _new(Added, (self._thread[node], ()))
         message[node] = summary
         refs = summary.references
-        if refs:
+        if refs and seen is _ABSENT:
             # Fast path, most replies (RFC 5322 3.6.4): References is the parent's References
             # plus the parent. The parent's add() linked all of those already, so only this
             # node is new: it joins the parent's thread, under the parent.
             thread = self._thread
             last = refs[-1].strip(_STRIP)
             p = message.get(last)
-            if p is not None and p.references == refs[:-1] and node not in thread:
+            if p is not None and p.references == refs[:-1]:
                 tid = thread[last]
                 thread[node] = tid
                 self._members[tid].append(node)
                 self._parent[node] = last
                 return _new(Added, (tid, ()))
-            added = self._add_linked(node, summary, refs)
+        placeholder = seen is None  # replies arrived first: the node is in their thread
+        if refs:
+            added = self._add_linked(node, summary, refs, placeholder)
             if added is not None:
                 return added
         irt = summary.in_reply_to
         if irt:
-            added = self._add_linked(node, summary, (irt,))
+            added = self._add_linked(node, summary, (irt,), placeholder)
             if added is not None:
                 return added
-        return self._add_unreferenced(node, summary)
+        return self._add_unreferenced(node, summary, placeholder)
 
     def _add_linked(
-        self, node: str, summary: MessageSummary, refs: tuple[str, ...]
+        self, node: str, summary: MessageSummary, refs: tuple[str, ...], was_placeholder: bool
     ) -> Added | None:
         """Link a message under its references; None if none of them is usable."""
         thread = self._thread
         parent = self._parent
         # The threads this message touches; nearly always none or one, so no set unless needed.
-        tid = thread.get(node)
-        was_placeholder = tid is not None
+        tid = thread[node] if was_placeholder else None
         more: set[str] | None = None
         new: list[str] | None = None  # references seen for the first time: placeholders
         prev = ""
@@ -220,8 +223,10 @@ class Threader:
             thread[node] = tid
             members.append(node)
         if new is not None:
+            message = self._message
             for n in new:
                 thread[n] = tid
+                message[n] = None
             members.extend(new)
         # A message's own References are the best word on its parent, so this one may move.
         if not was_placeholder or not self._is_ancestor(node, prev):
@@ -231,11 +236,11 @@ class Threader:
             self._note_subject(node, self._subject(summary.subject)[0], summary.date)
         return _new(Added, (tid, merges))
 
-    def _add_unreferenced(self, node: str, summary: MessageSummary) -> Added:
+    def _add_unreferenced(self, node: str, summary: MessageSummary, placeholder: bool) -> Added:
         base, is_reply = self._subject(summary.subject)
         thread = self._thread
-        tid = thread.get(node)
-        if tid is not None:  # a parent others were waiting for: it joins their thread
+        if placeholder:  # a parent others were waiting for: it joins their thread
+            tid = thread[node]
             self._note_subject(node, base, summary.date)
             return _new(Added, (tid, ()))
         seen = self._by_subject.get(base) if base and is_reply else None
@@ -326,17 +331,19 @@ class Threader:
         tid = self._thread[node]
         if self._copies.pop(key, None) is None:
             copies = [k for k, n in self._copies.items() if n == node]
-            if copies:  # another copy of the message remains: it now stands for the node
+            first = self._message[node]
+            if copies and first is not None:  # another copy remains: it stands for the node
                 del self._copies[copies[0]]
-                self._message[node] = self._message[node]._replace(key=copies[0])
+                self._message[node] = first._replace(key=copies[0])
             else:
-                del self._message[node]
+                self._message[node] = None  # a placeholder now
         self._key_index = None
         members = self._members[tid]
-        if not any(n in self._message for n in members):
+        if all(self._message.get(n) is None for n in members):
             for n in members:
                 del self._thread[n]
                 self._parent.pop(n, None)
+                self._message.pop(n, None)
             del self._members[tid]
         return tid
 
@@ -371,8 +378,9 @@ class Threader:
             members.setdefault(n.thread_id, []).append(n.node)
             if n.parent:
                 parent[n.node] = n.parent
-            if n.key is not None:
-                message[n.node] = _new(MessageSummary, (n.key, n.node, None, (), "", 0.0))
+            message[n.node] = (
+                None if n.key is None else _new(MessageSummary, (n.key, n.node, None, (), "", 0.0))
+            )
         for s in subjects:
             if s.node in thread:
                 self._by_subject[s.base] = (s.node, s.date)
@@ -383,7 +391,7 @@ class Threader:
     def _node_of(self, key: str) -> str | None:
         # Built on first use, not kept up to date by add(): one dict write less per message.
         if self._key_index is None or self._indexed != len(self._message) + len(self._copies):
-            self._key_index = {s.key: n for n, s in self._message.items()}
+            self._key_index = {s.key: n for n, s in self._message.items() if s is not None}
             self._indexed = len(self._message) + len(self._copies)
         return self._key_index.get(key) or self._copies.get(key)
 
