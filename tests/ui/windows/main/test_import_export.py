@@ -14,7 +14,9 @@ import errno
 import functools
 import io
 import os
+import sqlite3
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +33,7 @@ from kittiwake.client.importexport import read_mbox
 from kittiwake.client.store.model import Flag
 from kittiwake.ui.models.folder_tree import KIND_ROLE, UNREAD_ROLE, Kind
 from kittiwake.ui.models.message_list import Column, encode_ids
-from kittiwake.ui.windows.main.import_export import ImportDialog
+from kittiwake.ui.windows.main.import_export import ImportDialog, describe, suggested_name
 from kittiwake.ui.windows.main_window import MainWindow
 from tests.client.accounts.fakes import MemoryKeyring, keyring_backend
 from tests.ui.models.synthetic import fill_folder
@@ -439,3 +441,54 @@ def test_actions_on_local_messages_stay_local(box: Box, monkeypatch: pytest.Monk
     assert box.subjects() == []
     assert errors == []
     assert engine.store.ops.list() == []  # not one operation for a server
+
+
+def test_the_status_bar_counts_an_import_while_it_runs(
+    box: Box, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kittiwake.client import importexport
+
+    # One message per transaction, and the worker waits after each until the test lets it go:
+    # the GUI must show the count of what is stored so far, while the worker still runs.
+    monkeypatch.setattr(importexport, "BATCH", 1)
+    go_on = threading.Event()
+    store_batch = importexport._import_batch
+
+    def batch_then_wait(*args: Any) -> None:
+        store_batch(*args)
+        go_on.wait(WAIT)
+
+    monkeypatch.setattr(importexport, "_import_batch", batch_then_wait)
+    source = box.files / "saved.mbox"
+    source.write_bytes(MBOX)
+    dialog = import_through_dialog(box, monkeypatch, source)
+    counted: asyncio.Future[str] = box.loop.create_future()
+
+    def on_message(text: str) -> None:
+        if "saved.mbox: 1 messages" in text and not counted.done():
+            counted.set_result(text)
+
+    box.window.status.messageChanged.connect(on_message)
+    finished = box.expect(box.window.import_export.sig_import_finished)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    try:
+        assert box.loop.run_until_complete(asyncio.wait_for(counted, WAIT)).startswith("Importing")
+        assert not box.window.commands.import_mail.isEnabled()  # one at a time
+    finally:
+        go_on.set()
+    (report,) = box.wait(finished)
+    assert report.imported == 2
+    assert box.window.commands.import_mail.isEnabled()
+
+
+def test_a_full_disk_is_named_whichever_layer_notices() -> None:
+    where = Path("/media/full/out.mbox")
+    full = ("The disk is full.", "Free some space on the disk, then try again.")
+    assert describe(OSError(errno.ENOSPC, "No space left on device"), where) == full
+    assert describe(OSError(errno.EDQUOT, "Disk quota exceeded"), where) == full
+    assert describe(sqlite3.OperationalError("database or disk is full"), where) == full
+    message, _hint = describe(PermissionError(errno.EACCES, "Permission denied"), where)
+    assert message == "Kittiwake could not use '/media/full/out.mbox': Permission denied."
+    assert suggested_name(Path("/m/Inbox.mbox"), False) == "Inbox"
+    assert suggested_name(Path("/m/.Work"), True) == "Work"
+    assert suggested_name(Path("/"), True) == "Imported"
