@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "kittiwake"
 HOME_ENV = "KITTIWAKE_HOME"
 ACCOUNTS_FILE = "accounts.toml"
@@ -44,6 +42,8 @@ class Paths:
 
     @classmethod
     def platform(cls) -> Paths:
+        import platformdirs  # lazily: ~5 ms that a --home run never needs
+
         return cls(
             config_dir=platformdirs.user_config_path(APP_NAME, appauthor=False),
             data_dir=platformdirs.user_data_path(APP_NAME, appauthor=False),

@@ -118,7 +118,8 @@ class AccountSync:
         """Sync the account's folders (or only those named); never raises a KittiwakeError:
         the result (and a SyncFailed event) carries it."""
         result = AccountResult(self.account)
-        self.store.folders.add_account(self.account)
+        if self.account not in self.store.folders.accounts():
+            self.store.folders.add_account(self.account)
         todo: list[str] | None = None
         attempt = 0
         online = False

@@ -42,8 +42,10 @@ from kittiwake.client.imap.seqset import format_uids
 from kittiwake.client.store.model import FlagChange, Folder
 from kittiwake.client.store.store import Store
 from kittiwake.client.sync import cache_ops
-from kittiwake.client.sync.envelope import HEADER_ITEMS, flag_change, headers_from_fetch
-from kittiwake.client.sync.operations import pending_uids
+
+# envelope.py (the header parsing, with the mime layer and email.utils behind it) and
+# operations.py are imported where used: a no-change sync never runs a FolderSync, and
+# `kittiwake sync` imports this module at start.
 
 FIRST_BATCH = 50  # the newest messages, so the list shows something after one round trip
 HEADER_BATCH = 1000
@@ -109,6 +111,8 @@ class FolderSync:
         folder = self.folder
         # UIDs the offline queue has yet to change on the server: their local state wins
         # until it has replayed (no old flags restored, no moved message brought back).
+        from kittiwake.client.sync.operations import pending_uids
+
         self._pending = pending_uids(self.store, self.account, folder.name)
         caps = self.client.capabilities
         qresync = self.allow.qresync and caps.qresync
@@ -134,30 +138,36 @@ class FolderSync:
         watermark = (folder.uidnext or 1) if not result.uidvalidity_reset else 1
         use_modseq = condstore and not box.nomodseq and box.highestmodseq is not None
 
-        cached = set(self.store.messages.uids(folder.id))
-        if cached:
-            self._progress(Phase.CHANGES, 0, len(cached))
+        # Nothing here reads the folder's whole UID list unless the count check below says
+        # the cheap paths missed something: a resync costs what changed, not the folder size.
+        count = cache_ops.cached_count(self.store, folder.id)
+        if count:
+            self._progress(Phase.CHANGES, 0, count)
             if qresync and known and not result.uidvalidity_reset:
                 result.used = "qresync"
-                await self._apply_qresync(box, cached, result)
+                await self._apply_qresync(box, result)
             elif use_modseq and known:
                 result.used = "condstore"
-                await self._condstore_changes(cached, result)
+                await self._condstore_changes(result)
             else:
                 result.used = "fallback"
-                await self._fallback_changes(cached, result)
-            self._progress(Phase.CHANGES, len(cached), len(cached))
-            cached = set(self.store.messages.uids(folder.id))
+                await self._fallback_changes(set(self.store.messages.uids(folder.id)), result)
+            self._progress(Phase.CHANGES, count, count)
+            count = cache_ops.cached_count(self.store, folder.id)
 
-        if not cached and box.exists > 0:
+        if not count and box.exists > 0:
             # A first sync: the newest headers by sequence number, before asking for every
             # UID (a UID SEARCH of a 100,000-message folder costs more than the 50 headers).
-            cached = await self._newest_by_sequence(box.exists, use_modseq, result)
-        new = await self._new_uids(box, watermark, cached)
+            above = await self._newest_by_sequence(box.exists, use_modseq, result)
+            count = len(above)
+        else:
+            above = cache_ops.cached_from(self.store, folder.id, watermark)
+        new = await self._new_uids(box, watermark, above)
         # The count check catches what the cheap paths cannot see (an expunge while we were
         # offline without QRESYNC, a crash between steps): then one UID SEARCH ALL decides.
-        if len(cached) + len(new) != box.exists:
+        if count + len(new) != box.exists:
             everything = set((await self.client.uid_search("ALL")).numbers)
+            cached = set(self.store.messages.uids(folder.id))
             gone = cached - everything
             if gone:
                 await self._remove(gone, result)
@@ -174,28 +184,37 @@ class FolderSync:
 
     # --- flags and expunges of cached messages --------------------------------------------
 
-    async def _apply_qresync(
-        self, box: SelectedMailbox, cached: set[int], result: FolderResult
-    ) -> None:
-        gone = cached.intersection(box.vanished)
+    async def _apply_qresync(self, box: SelectedMailbox, result: FolderResult) -> None:
+        from kittiwake.client.sync.envelope import flag_change
+
+        gone = cache_ops.cached_among(self.store, self.folder.id, box.vanished)
         if gone:
             await self._remove(gone, result)
-        changes = [flag_change(i) for i in box.changed if i.uid in cached and i.flags is not None]
-        self._set_flags(changes, result)
+        changed = [i for i in box.changed if i.uid is not None and i.flags is not None]
+        cached = cache_ops.cached_among(self.store, self.folder.id, (i.uid for i in changed))
+        self._set_flags([flag_change(i) for i in changed if i.uid in cached], result)
 
-    async def _condstore_changes(self, cached: set[int], result: FolderResult) -> None:
+    async def _condstore_changes(self, result: FolderResult) -> None:
+        """One UID FETCH FLAGS CHANGEDSINCE over the cached range: the server answers with
+        the changed messages only."""
+        from kittiwake.client.sync.envelope import flag_change
+
         assert self.folder.highestmodseq is not None
+        highest = cache_ops.max_uid(self.store, self.folder.id)
+        if highest is None:
+            return
         fetched = await self.client.uid_fetch(
-            f"1:{max(cached)}", ["UID", "FLAGS"], changed_since=self.folder.highestmodseq
+            f"1:{highest}", ["UID", "FLAGS"], changed_since=self.folder.highestmodseq
         )
-        changes = [
-            flag_change(i) for i in fetched.messages if i.uid in cached and i.flags is not None
-        ]
-        self._set_flags(changes, result)
+        changed = [i for i in fetched.messages if i.uid is not None and i.flags is not None]
+        cached = cache_ops.cached_among(self.store, self.folder.id, (i.uid for i in changed))
+        self._set_flags([flag_change(i) for i in changed if i.uid in cached], result)
 
     async def _fallback_changes(self, cached: set[int], result: FolderResult) -> None:
         """FETCH FLAGS over the cached UID range in chunks: flags that differ are updated,
         cached UIDs the server did not return are gone."""
+        from kittiwake.client.sync.envelope import flag_change
+
         current = cache_ops.flags_by_uid(self.store, self.folder.id)
         ordered = sorted(cached)
         done = 0
@@ -235,7 +254,8 @@ class FolderSync:
     # --- new messages ------------------------------------------------------------------------
 
     async def _new_uids(self, box: SelectedMailbox, watermark: int, cached: set[int]) -> list[int]:
-        """UIDs at or above the watermark that the cache lacks, newest first."""
+        """UIDs at or above the watermark that the cache lacks, newest first (`cached`: the
+        cached UIDs at or above the watermark)."""
         if box.exists == 0 or (box.uidnext is not None and box.uidnext <= watermark):
             return []
         found = (await self.client.uid_search(f"UID {watermark}:*")).numbers
@@ -246,6 +266,8 @@ class FolderSync:
     async def _newest_by_sequence(
         self, exists: int, modseq: bool, result: FolderResult
     ) -> set[int]:
+        from kittiwake.client.sync.envelope import HEADER_ITEMS, headers_from_fetch
+
         items = [*HEADER_ITEMS, "MODSEQ"] if modseq else list(HEADER_ITEMS)
         found: list[FetchItem] = []
 
@@ -272,6 +294,8 @@ class FolderSync:
     async def _fetch_headers(self, uids: list[int], modseq: bool, result: FolderResult) -> None:
         if not uids:
             return
+        from kittiwake.client.sync.envelope import HEADER_ITEMS, headers_from_fetch
+
         items = [*HEADER_ITEMS, "MODSEQ"] if modseq else list(HEADER_ITEMS)
         done = 0
         self._progress(Phase.HEADERS, 0, len(uids))
@@ -298,10 +322,10 @@ class FolderSync:
         messages (or BODY_BATCH_BYTES) from the per-message callback while the FETCH still
         streams, so Dovecot keeps sending into the socket buffers while we write to SQLite
         instead of idling for a round trip per transaction."""
-        wanted = cache_ops.uids_needing_body(self.store, self.folder.id, self.policy.since())
-        if not wanted:
+        needed = cache_ops.needing_body(self.store, self.folder.id, self.policy.since())
+        if not needed:
             return
-        sizes = cache_ops.sizes_by_uid(self.store, self.folder.id)
+        wanted = [uid for uid, _size in needed]
         done = 0
         self._progress(Phase.BODIES, 0, len(wanted))
         pending: list[tuple[int, bytes]] = []
@@ -336,7 +360,7 @@ class FolderSync:
             if len(pending) >= BODY_BATCH or weight >= BODY_BATCH_BYTES:
                 flush()
 
-        for chunk in _body_batches(wanted, sizes):
+        for chunk in _body_batches(needed):
             await self.client.uid_fetch(format_uids(chunk), ["UID", "BODY.PEEK[]"], on_message=take)
             flush()
 
@@ -353,16 +377,22 @@ def is_unchanged(store: Store, folder: Folder, status: dict[str, int], policy: B
         and status.get("MESSAGES") == folder.total_count
         and modseq is not None
         and modseq == folder.highestmodseq
-        and not (policy.enabled and cache_ops.any_needing_body(store, folder.id, policy.since()))
+        # Last, as the one check that reads message rows (SQLite scans the folder for it);
+        # an empty folder has no body to miss.
+        and not (
+            policy.enabled
+            and folder.total_count > 0
+            and cache_ops.any_needing_body(store, folder.id, policy.since())
+        )
     )
 
 
-def _body_batches(uids: list[int], sizes: dict[int, int]) -> list[list[int]]:
+def _body_batches(needed: list[tuple[int, int]]) -> list[list[int]]:
+    """(UID, size) pairs -> UID FETCH batches bounded by count and bytes, order kept."""
     batches: list[list[int]] = []
     current: list[int] = []
     weight = 0
-    for uid in uids:
-        size = sizes.get(uid, 0)
+    for uid, size in needed:
         if current and (len(current) >= BODY_FETCH or weight + size > BODY_FETCH_BYTES):
             batches.append(current)
             current, weight = [], 0

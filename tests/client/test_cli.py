@@ -181,7 +181,8 @@ def test_sync_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
         "heavy = ('keyring', 'PySide6', 'aiosmtplib', 'kittiwake.client.smtp',\n"
         "         'kittiwake.client.mime.parse', 'kittiwake.client.commands.send',\n"
         "         'kittiwake.client.commands.accounts', 'kittiwake.client.importexport',\n"
-        "         'kittiwake.client.sync.outbox', 'importlib.metadata', 'email.parser')\n"
+        "         'kittiwake.client.sync.outbox', 'importlib.metadata', 'email.parser',\n"
+        "         'kittiwake.client.sync.envelope', 'kittiwake.client.sync.operations')\n"
         "print(status, sorted(m for m in sys.modules if m.startswith(heavy)))\n"
     )
     result = subprocess.run(

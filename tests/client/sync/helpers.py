@@ -75,3 +75,23 @@ def row_count(store: Store, account: str, mailbox: str = "INBOX") -> int:
             "SELECT count(*) FROM messages WHERE folder_id = ?", (folder.id,)
         ).fetchone()[0]
     )
+
+
+def record_commands(client: object, sent: list[str] | None = None) -> list[str]:
+    """Wrap `client.execute` so every command it sends is recorded as text ("UID FETCH
+    1:5 (UID FLAGS)"): tests assert on what went over the wire, not on timings."""
+    from kittiwake.client.imap import encode
+
+    sent = [] if sent is None else sent
+    original = client.execute  # type: ignore[attr-defined]
+
+    async def execute(name: str, *args: encode.Arg, **kwargs: object) -> object:
+        words = [name]
+        for arg in args:
+            data = getattr(arg, "data", arg)
+            words.append(data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data))
+        sent.append(" ".join(words))
+        return await original(name, *args, **kwargs)
+
+    client.execute = execute  # type: ignore[attr-defined]
+    return sent

@@ -12,11 +12,12 @@ from kittiwake.client.events import (
     SyncFailed,
     SyncFinished,
 )
+from kittiwake.client.imap.client import ImapClient
 from kittiwake.client.net.errors import AuthenticationFailed, ConnectionLost
 from kittiwake.client.store.model import Role
 from kittiwake.client.store.store import Store
 from kittiwake.client.sync.account_sync import AccountSync, Retries
-from tests.client.sync.helpers import cache_state, fill, row_count, server_state
+from tests.client.sync.helpers import cache_state, fill, record_commands, row_count, server_state
 from tests.servers.fixtures import MailServer, ProxyFactory
 
 ACCOUNT = "acct"
@@ -150,3 +151,41 @@ async def test_unchanged_folders_are_not_selected(mail_server: MailServer) -> No
     assert "Work" not in third.unchanged and "INBOX" in third.unchanged
     assert third.totals.flags_changed == 1
     assert cache_state(store, ACCOUNT, "Work") == server_state(mail_server, user, "Work")
+
+
+class RecordingSync(AccountSync):
+    """An AccountSync whose connections record every command they send."""
+
+    sent: list[str]
+
+    async def _connect(self) -> ImapClient:
+        client = await super()._connect()
+        record_commands(client, self.sent)
+        return client
+
+
+async def test_no_change_resync_is_one_list_on_the_wire(mail_server: MailServer) -> None:
+    user = mail_server.new_user()
+    mail_server.doveadm("mailbox", "create", "-u", user.name, "Work")
+    fill(mail_server, user, 3)
+    fill(mail_server, user, 2, mailbox="Work", start=50)
+    store = Store.open(":memory:")
+    assert (await runner(mail_server, user, store).run()).ok
+    again = RecordingSync(ACCOUNT, mail_server.endpoint("imaps"), user.credentials(), store)
+    again.sent = []
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    assert (await again.run()).ok
+    store.db.conn.set_trace_callback(None)
+    # Nothing written either: no transaction at all, so the cache file is left alone.
+    writes = ("BEGIN", "INSERT", "UPDATE", "DELETE", "REPLACE")
+    assert [s for s in statements if s.lstrip().upper().startswith(writes)] == []
+    # Login is not recorded (it happens inside connect); after it: LIST-STATUS and LOGOUT.
+    assert [c.split(" ")[0] for c in again.sent] == ["LIST", "LOGOUT"]
+    assert "STATUS" in again.sent[0]
+    # A new message in Work: that folder alone is selected.
+    fill(mail_server, user, 1, mailbox="Work", start=60)
+    again.sent = []
+    assert (await again.run()).ok
+    selected = [c.split(" (")[0] for c in again.sent if c.startswith(("SELECT", "EXAMINE"))]
+    assert selected == ['SELECT "Work"']

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from kittiwake.client.events import Event, MessagesAdded, MessagesRemoved
+from kittiwake.client.events import BodiesStored, Event, MessagesAdded, MessagesRemoved
 from kittiwake.client.imap.client import ImapClient
 from kittiwake.client.store.store import Store
 from kittiwake.client.sync.folder_sync import BodyPolicy, Capabilities, FolderResult, FolderSync
 from kittiwake.client.sync.folders import FolderList
-from tests.client.sync.helpers import cache_state, fill, message, row_count, server_state
+from tests.client.sync.helpers import (
+    cache_state,
+    fill,
+    message,
+    record_commands,
+    row_count,
+    server_state,
+)
 from tests.servers.fixtures import MailServer, MailUser
 
 ACCOUNT = "acct"
@@ -29,8 +36,11 @@ async def sync_inbox(
     allow: Capabilities | None = None,
     policy: BodyPolicy | None = None,
     events: list[Event] | None = None,
+    sent: list[str] | None = None,
 ) -> FolderResult:
     client = await ImapClient.connect(server.endpoint("imaps"), user.credentials())
+    if sent is not None:
+        record_commands(client, sent)
     try:
         await FolderList(client, store, ACCOUNT).refresh()
         folder = store.folders.find(ACCOUNT, "INBOX")
@@ -145,3 +155,88 @@ async def test_body_policy_last_days_keeps_only_recent_bodies(
     none = await sync_inbox(mail_server, user, store2, policy=BodyPolicy(enabled=False))
     assert none.bodies == 0 and row_count(store2, ACCOUNT) == 5
     assert all(sha == "" for _flags, sha in cache_state(store2, ACCOUNT).values())
+
+
+@pytest.mark.parametrize("mode", ["qresync", "condstore"])
+async def test_resync_costs_what_changed_not_the_folder_size(
+    mail_server: MailServer, store: Store, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Flags changed + new mail with CONDSTORE/QRESYNC: the changes come in one round trip
+    (the SELECT itself, or one FETCH CHANGEDSINCE), the new mail by one UID SEARCH above the
+    watermark, and the cache's UID list is never read whole."""
+    user = mail_server.new_user()
+    fill(mail_server, user, 60)
+    await sync_inbox(mail_server, user, store, allow=MODES[mode])
+    mail_server.flags(user, "add", "\\Flagged", query="UID 1:5")
+    fill(mail_server, user, 5, start=100)
+
+    def whole_folder(_folder_id: int) -> list[int]:
+        raise AssertionError("the whole UID list was read")
+
+    monkeypatch.setattr(store.messages, "uids", whole_folder)
+    sent: list[str] = []
+    result = await sync_inbox(mail_server, user, store, allow=MODES[mode], sent=sent)
+    assert (result.added, result.flags_changed, result.bodies, result.used) == (5, 5, 5, mode)
+    assert cache_state(store, ACCOUNT) == server_state(mail_server, user)
+    skip = ("LIST", "ENABLE", "LOGOUT")
+    after_list = [c.split(" (")[0] for c in sent if not c.startswith(skip)]
+    changes = ["UID FETCH 1:60"] if mode == "condstore" else []
+    assert after_list == ['SELECT "INBOX"', *changes, "UID SEARCH UID 61:*", "UID FETCH 61:65",
+                          "UID FETCH 61:65"]  # fmt: skip
+    select, fetch_changes = [c for c in sent if not c.startswith(skip)][:2]
+    assert ("QRESYNC" in select) if mode == "qresync" else ("CHANGEDSINCE" in fetch_changes)
+
+
+async def test_first_page_is_committed_and_announced_before_the_rest(
+    mail_server: MailServer, store: Store
+) -> None:
+    user = mail_server.new_user()
+    fill(mail_server, user, 120)
+    sent: list[str] = []
+    seen: list[tuple[bool, int, list[str], bool]] = []
+    events: list[Event] = []
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, MessagesAdded) and not seen:
+            folder = store.folders.find(ACCOUNT, "INBOX")
+            assert folder is not None
+            rows = store.messages.page(folder.id, limit=50).rows
+            bodies = any(isinstance(e, BodiesStored) for e in events)
+            seen.append((store.db.conn.in_transaction, len(rows), list(sent), bodies))
+        events.append(event)
+
+    client = await ImapClient.connect(mail_server.endpoint("imaps"), user.credentials())
+    try:
+        await FolderList(client, store, ACCOUNT).refresh()
+        folder = store.folders.find(ACCOUNT, "INBOX")
+        assert folder is not None
+        record_commands(client, sent)
+        await FolderSync(client, store, folder, on_event).run()
+    finally:
+        await client.logout()
+    in_transaction, rows, commands_then, bodies_then = seen[0]
+    assert not in_transaction and rows == 50 and not bodies_then
+    # One cheap FETCH of the newest 50 by sequence number, before any UID SEARCH of the folder.
+    assert [c.split(" (")[0] for c in commands_then] == ['SELECT "INBOX"', "FETCH 71:120"]
+    first = next(e for e in events if isinstance(e, MessagesAdded))
+    assert sorted(first.uids) == list(range(71, 121))
+
+
+def test_is_unchanged_compares_the_status_and_reads_no_row_of_an_empty_folder() -> None:
+    from kittiwake.client.store.model import FolderInfo
+    from kittiwake.client.sync.folder_sync import is_unchanged
+
+    store = Store.open(":memory:")
+    folder_id = store.folders.upsert(FolderInfo(ACCOUNT, "Empty"))
+    store.folders.set_sync_state(folder_id, uidvalidity=7, uidnext=1, highestmodseq=3)
+    folder = store.folders.get(folder_id)
+    assert folder is not None
+    status = {"UIDVALIDITY": 7, "UIDNEXT": 1, "MESSAGES": 0, "HIGHESTMODSEQ": 3}
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    assert is_unchanged(store, folder, status, BodyPolicy())
+    assert not [s for s in statements if "messages" in s.lower()]
+    assert not is_unchanged(store, folder, {**status, "HIGHESTMODSEQ": 4}, BodyPolicy())
+    assert not is_unchanged(store, folder, {**status, "UIDNEXT": 2}, BodyPolicy())
+    without_modseq = {k: v for k, v in status.items() if k != "HIGHESTMODSEQ"}
+    assert not is_unchanged(store, folder, without_modseq, BodyPolicy())
