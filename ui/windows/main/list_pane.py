@@ -71,7 +71,7 @@ class SubjectDelegate(QStyledItemDelegate):
         info = index.data(THREAD_ROLE)
         if isinstance(info, ThreadInfo) and info.child:
             option = QStyleOptionViewItem(option)
-            option.rect.adjust(INDENT, 0, 0, 0)  # type: ignore[attr-defined]
+            option.rect.adjust(INDENT, 0, 0, 0)
         super().paint(painter, option, index)
 
 
@@ -146,7 +146,7 @@ class ListPane(QWidget):
         header.resizeSection(Column.SENDER, 180)
         header.resizeSection(Column.DATE, 130)
         header.resizeSection(Column.SIZE, 70)
-        self.table.setItemDelegateForColumn(Column.SUBJECT, SubjectDelegate(self.table))
+        self._indent = SubjectDelegate(self.table)  # installed in threaded mode only
         self.table.installEventFilter(self)
         self.table.viewport().installEventFilter(self)
         model.sig_reloaded.connect(self._first_source)
@@ -210,6 +210,9 @@ class ListPane(QWidget):
             self._flat_sort = (header.sortIndicatorSection(), header.sortIndicatorOrder())
             self.table.setSortingEnabled(False)  # threads come newest thread first
             header.setSortIndicator(Column.DATE, Qt.SortOrder.DescendingOrder)
+        # The flat list keeps the view's own delegate: no Python call per painted cell.
+        flat = self.table.itemDelegate()
+        self.table.setItemDelegateForColumn(Column.SUBJECT, self._indent if threaded else flat)
         self.model.set_threaded(threaded)
         if not threaded:
             header.setSortIndicator(*self._flat_sort)
