@@ -191,7 +191,9 @@ class FolderSync:
         if gone:
             await self._remove(gone, result)
         changed = [i for i in box.changed if i.uid is not None and i.flags is not None]
-        cached = cache_ops.cached_among(self.store, self.folder.id, (i.uid for i in changed))
+        cached = cache_ops.cached_among(
+            self.store, self.folder.id, (i.uid for i in changed if i.uid is not None)
+        )
         self._set_flags([flag_change(i) for i in changed if i.uid in cached], result)
 
     async def _condstore_changes(self, result: FolderResult) -> None:
@@ -207,7 +209,9 @@ class FolderSync:
             f"1:{highest}", ["UID", "FLAGS"], changed_since=self.folder.highestmodseq
         )
         changed = [i for i in fetched.messages if i.uid is not None and i.flags is not None]
-        cached = cache_ops.cached_among(self.store, self.folder.id, (i.uid for i in changed))
+        cached = cache_ops.cached_among(
+            self.store, self.folder.id, (i.uid for i in changed if i.uid is not None)
+        )
         self._set_flags([flag_change(i) for i in changed if i.uid in cached], result)
 
     async def _fallback_changes(self, cached: set[int], result: FolderResult) -> None:

@@ -115,12 +115,12 @@ class FolderList:
             if inbox is not None:
                 self.statuses["INBOX"] = inbox
         listed = [f for f in assign_roles(found) if f.selectable]
-        cached = self.store.folders.list(self.account)
-        before = {(f.name, f.role, f.subscribed, f.delimiter) for f in cached}
+        current = self.store.folders.list(self.account)
+        before = {(f.name, f.role, f.subscribed, f.delimiter) for f in current}
         if before == {(f.name, f.role, f.subscribed, f.delimiter) for f in listed}:
             # The usual case: nothing to write, so no write transaction (a no-change sync
             # leaves the cache file untouched).
-            return cached, False
+            return current, False
         names = {f.name for f in listed}
         with self.store.transaction():
             for folder in listed:
