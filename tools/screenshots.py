@@ -8,7 +8,7 @@ provider-configuration server, with an in-memory keyring and a temporary home:
 
     the account wizard            wizard-1-account.png, wizard-2-certificate.png,
                                   wizard-3-verified.png  (860x780)
-    the first sync, main window   main-window.png        (1280x800)
+    the first sync, main window   main-window.png, threaded.png  (1280x800)
     a message in its own window   message-view.png       (900x820)
     a reply in the composer       composer.png, composer-undo.png  (820x600)
     the settings dialog           settings-accounts.png, settings-general.png  (820x560)
@@ -182,6 +182,24 @@ async def main_window_picture(s: Session, window: Any) -> None:
     await s.shoot(window, "main-window", MAIN_SIZE)
 
 
+async def threaded_picture(s: Session, window: Any) -> None:
+    """The same list grouped by conversation, the lunch thread open (threaded.png)."""
+    pane = window.list_pane
+    if not hasattr(pane, "set_threaded") or not hasattr(pane, "expand_current"):
+        return  # a build without the threaded view
+    pane.set_threaded(True)
+    try:
+        pane.select_row(row_of(window, sample.PREVIEW_SUBJECT))
+        pane.table.setFocus()
+        pane.expand_current()
+        pane.table.clearSelection()  # selected again: the pane shows the newest message
+        await show_in_pane(s, window, sample.PREVIEW_SUBJECT)
+        window.status.clearMessage()
+        await s.shoot(window, "threaded", MAIN_SIZE)
+    finally:
+        pane.set_threaded(False)  # the flat list again for the pictures that follow
+
+
 async def reader_picture(s: Session, engine: Any, window: Any) -> Any:
     from kittiwake.ui.windows.reader.window import ReaderWindow
 
@@ -317,6 +335,7 @@ def main(argv: list[str]) -> int:
                 await session.wait(session.loop.create_task(_finish(wizard)))
                 await session.wait(synced)
                 await main_window_picture(session, window)
+                await threaded_picture(session, window)
                 keep.append(await reader_picture(session, engine, window))
                 await composer_pictures(session, window, opener)
                 await settings_pictures(session, engine)
