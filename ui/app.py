@@ -127,9 +127,10 @@ def main(argv: list[str]) -> int:
         # file), rather than a second engine opening the same cache.
         return 0 if instance.hand_over(argv) else 1
     app.setWindowIcon(app_icon())
-    from kittiwake.ui.windows.main.qt_fixes import patch_qasync_timers
+    from kittiwake.ui.windows.main.qt_fixes import patch_qasync_timers, patch_signal_bools
 
     patch_qasync_timers()  # else a long session aborts (PySide6 killTimer drains None)
+    patch_signal_bools()  # and signals drain True/False
     from kittiwake.ui.bridge import GuiThreadCollector
 
     collector = GuiThreadCollector(app)  # before the engine's worker thread starts

@@ -10,7 +10,11 @@ import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from kittiwake.ui.windows.main.qt_fixes import patch_qasync_timers
+from kittiwake.ui.windows.main.qt_fixes import patch_qasync_timers, patch_signal_bools
+
+# As the app does at start-up: PySide6 6.12.0's emit()/disconnect() take a reference off
+# True/False each call, and thousands of GUI-test signals in one process would abort it.
+patch_signal_bools()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""A workaround for a PySide6 reference-counting bug that would crash every long session.
+"""Workarounds for PySide6 reference-counting bugs that would crash every long session.
 
 PySide6 6.12's binding of QObject.killTimer() drops a reference to None on each call (measured:
 ~0.85 per call; None's count starts near 5,000, and Python aborts with "none_dealloc" when it
@@ -6,15 +6,25 @@ reaches zero). qasync kills one timer for every asyncio `call_later`, so a sync 
 messages crashed the GUI within a minute. QAbstractEventDispatcher.unregisterTimer() releases
 the timer the same way without the leak, so qasync's timer object uses it instead.
 
-Applied only when the bug is present (checked once at start-up), so a fixed PySide6 keeps its
-own killTimer.
+PySide6 6.12.0's SignalInstance.emit() and .disconnect() return True/False without taking the
+reference they hand over (measured: each call takes one reference off True, or off False), so
+after some thousands of signals Python aborts with "bool_dealloc" (Python 3.11's bools are not
+immortal). The wrapper gives the reference back. pyproject excludes 6.12.0; this guard covers
+any other release with the same bug.
+
+Each workaround is applied only when its bug is present (checked once at start-up), so a fixed
+PySide6 keeps its own methods.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import sys
+from collections.abc import Callable
+from typing import Any
 
-from PySide6.QtCore import QAbstractEventDispatcher, QObject
+from PySide6.QtCore import QAbstractEventDispatcher, QObject, Signal, SignalInstance
 
 
 def kill_timer_leaks_none() -> bool:
@@ -44,3 +54,62 @@ def patch_qasync_timers() -> bool:
     timer_class.killTimer = _kill_timer
     timer_class._kittiwake_patched = True
     return True
+
+
+class _Probe(QObject):
+    fired = Signal(int)
+
+
+def _drains(value: bool, call: Callable[[], object], times: int = 64) -> bool:
+    start = sys.getrefcount(value)
+    call()  # warm-up: first calls may fill caches that hold a reference
+    before = sys.getrefcount(value)
+    for _ in range(times):
+        call()
+    after = sys.getrefcount(value)
+    for _ in range(start - after):  # the probe gives back what it took
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(value))
+    return after < before - times // 2
+
+
+def _ignore(_value: int) -> None:
+    return None
+
+
+def emit_leaks_bools() -> bool:
+    probe = _Probe()
+    return _drains(True, lambda: probe.fired.emit(1))
+
+
+def disconnect_leaks_bools() -> bool:
+    probe = _Probe()
+
+    def connect_and_disconnect() -> None:
+        probe.fired.connect(_ignore)
+        probe.fired.disconnect(_ignore)
+
+    return _drains(True, connect_and_disconnect)
+
+
+def _give_back_bool(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def call(self: SignalInstance, *args: Any, **kwargs: Any) -> Any:
+        result = method(self, *args, **kwargs)
+        if result is True or result is False:
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
+        return result
+
+    call._kittiwake_patched = True  # type: ignore[attr-defined]
+    return call
+
+
+def patch_signal_bools() -> list[str]:
+    """Call once at start-up. The names of the SignalInstance methods that were wrapped."""
+    patched = []
+    for name, leaks in (("emit", emit_leaks_bools), ("disconnect", disconnect_leaks_bools)):
+        method = getattr(SignalInstance, name)
+        if getattr(method, "_kittiwake_patched", False) or not leaks():
+            continue
+        setattr(SignalInstance, name, _give_back_bool(method))
+        patched.append(name)
+    return patched
