@@ -49,20 +49,21 @@ class SafeExtractor:
             return ""
 
 
-def _fts_key(conn: sqlite3.Connection, message_id: int) -> int:
+def _fts_key(conn: sqlite3.Connection, message_id: int) -> tuple[int, bool]:
     """The message's FTS rowid: date-major, so FTS5's rowid order is date order (newest
     first = rowid DESC, which FTS5 serves lazily). The low 24 bits keep it unique per message;
-    a clash (same second, ids 2^24 apart) moves to the next free key."""
+    a clash (same second, ids 2^24 apart) moves to the next free key. True: the key is new,
+    so the message has no index entry yet."""
     key, date = conn.execute(
         "SELECT fts_key, max(date, 0) FROM messages WHERE id = ?", (message_id,)
     ).fetchone()
     if key is not None:
-        return int(key)
+        return int(key), False
     key = (int(date) << KEY_SHIFT) | (message_id & ((1 << KEY_SHIFT) - 1))
     while conn.execute("SELECT 1 FROM messages WHERE fts_key = ?", (key,)).fetchone():
         key += 1
     conn.execute("UPDATE messages SET fts_key = ? WHERE id = ?", (key, message_id))
-    return key
+    return key, True
 
 
 def date_of_key(key: int) -> int:
@@ -122,13 +123,14 @@ def write_index(db: Database, rows: Iterable[tuple[int, int, str]]) -> int:
             ).fetchone()
             if now is None:
                 continue
-            key = _fts_key(conn, message_id)
-            conn.execute(
-                "INSERT INTO message_fts (message_fts, rowid, subject, sender, recipients, cc,"
-                " body) SELECT 'delete', fts_key, subject, sender, recipients, cc, body"
-                " FROM fts_source WHERE fts_key = ?",
-                (key,),
-            )
+            key, fresh = _fts_key(conn, message_id)
+            if not fresh:  # indexed before: take the old entry out first
+                conn.execute(
+                    "INSERT INTO message_fts (message_fts, rowid, subject, sender, recipients,"
+                    " cc, body) SELECT 'delete', fts_key, subject, sender, recipients, cc, body"
+                    " FROM fts_source WHERE fts_key = ?",
+                    (key,),
+                )
             conn.execute(
                 "INSERT OR REPLACE INTO body_text (id, text) VALUES (?, ?)", (message_id, text)
             )
