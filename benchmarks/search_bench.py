@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import argparse
 import base64
+import dataclasses
 import email.errors
 import email.policy
 import html
+import json
 import os
 import quopri
 import random
@@ -328,12 +330,18 @@ def search_benchmark(args: argparse.Namespace) -> None:
         print(f"corpus: {args.count} messages, {size / 1e6:.0f} MB, "
               f"{time.perf_counter() - start:.1f} s to generate")  # fmt: skip
     db_path = work / "cache.sqlite"
-    for leftover in work.glob("cache.sqlite*"):
-        shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
-    os.sync()
-
-    load = os.getloadavg()
-    built = build_cache(maildir, db_path, workers=args.workers)
+    record = work / "kittiwake-build.json"
+    if args.reuse_cache and record.exists() and db_path.exists():
+        built = BuildTimes(**json.loads(record.read_text()))
+        earlier = " (measured by an earlier run on this work directory)"
+    else:
+        for leftover in work.glob("cache.sqlite*"):
+            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+        os.sync()
+        load = os.getloadavg()
+        built = build_cache(maildir, db_path, workers=args.workers)
+        record.write_text(json.dumps(dataclasses.asdict(built)))
+        earlier = f"; load average before {load[0]:.2f}, after {os.getloadavg()[0]:.2f}"
     db_mb = sum(p.stat().st_size for p in work.glob("cache.sqlite*") if p.is_file()) / 1e6
     print(
         f"kittiwake load (headers {built.headers:.1f} s, bodies {built.bodies:.1f} s), "
@@ -342,8 +350,8 @@ def search_benchmark(args: argparse.Namespace) -> None:
     print(
         f"kittiwake index (background indexer, {args.workers} workers): {built.fts:.1f} s "
         f"({args.count / built.fts:.0f} msg/s; CPU {built.fts_cpu:.1f} s, of which "
-        f"{built.fts_writes:.1f} s wall in write transactions); load + index {built.total:.1f} s; "
-        f"load average before {load[0]:.2f}, after {os.getloadavg()[0]:.2f}"
+        f"{built.fts_writes:.1f} s wall in write transactions); load + index {built.total:.1f} s"
+        f"{earlier}"
     )
 
     env = None if args.no_notmuch else notmuch_env(maildir, work)
@@ -562,6 +570,11 @@ def main(argv: Iterable[str] | None = None) -> None:
     parser.add_argument("--workdir", help="keep the corpus here between runs")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--no-notmuch", action="store_true", help="Kittiwake's figures only")
+    parser.add_argument(
+        "--reuse-cache",
+        action="store_true",
+        help="with --workdir: keep Kittiwake's cache and times from an earlier run",
+    )
     parser.add_argument(
         "--reuse-notmuch",
         action="store_true",
