@@ -249,9 +249,14 @@ class MessageListModel(QAbstractTableModel):
         layout = self._layout
         if layout is None or parent.isValid() or layout.complete:
             return
-        before = self._count
         layout.discover(PAGE)
-        after = layout.row_count()
+        self._announce_discovered()
+
+    def _announce_discovered(self) -> None:
+        """Threads found since the view last heard: rows added at the end."""
+        layout = self._layout
+        before = self._count
+        after = before if layout is None else layout.row_count()
         if after > before:
             self.beginInsertRows(QModelIndex(), before, after - 1)
             self._count = after
@@ -296,7 +301,9 @@ class MessageListModel(QAbstractTableModel):
         if self._count == 0:
             return None
         if self._layout is not None:
-            return self._layout.row_of(message_id)
+            found = self._layout.row_of(message_id)
+            self._announce_discovered()
+            return found
         centre = max(0, min(near, self._count - 1)) // PAGE
         for number in (centre, centre - 1, centre + 1, *list(self._pages)):
             if number < 0 or number * PAGE >= self._count:

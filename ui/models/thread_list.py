@@ -169,6 +169,22 @@ class ThreadLayout:
         return message, info
 
     def row_of(self, message_id: int) -> int | None:
+        """The row showing the message, discovering threads as far down as its date if need be
+        (a reload starts with one page; the user may have been further down). None when it is
+        inside a closed thread, or not in this folder."""
+        found = self._shown_row(message_id)
+        if found is not None or self.complete:
+            return found
+        message = self.engine.store.messages.get(message_id)
+        if message is None or message.folder_id != self.folder_id:
+            return None
+        while not self.complete and (
+            self._cursor is None or (self._cursor.key, self._cursor.id) > (message.date, message.id)
+        ):
+            self.discover(PAGE)
+        return self._shown_row(message_id)
+
+    def _shown_row(self, message_id: int) -> int | None:
         position = self._by_newest.get(message_id)
         if position is not None:
             return self.row_of_position(position)

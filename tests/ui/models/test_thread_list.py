@@ -214,3 +214,24 @@ def test_a_big_folder_opens_threaded_reading_a_few_pages(
         model.fetchMore(model.index(-1, -1))
     assert model.rowCount() == 20_000 // THREAD
     assert uid(model, model.rowCount() - 1) == 4
+
+
+def test_a_reload_finds_a_message_further_down_than_its_first_page(
+    big: tuple[Engine, int],
+) -> None:
+    engine, folder_id = big
+    model = threaded(engine, folder_id)
+    while model.rowCount() < 3000:
+        model.fetchMore(model.index(-1, -1))
+    deep = model.summary(2900)
+    assert deep is not None
+    inserted: list[int] = []
+    model.rowsInserted.connect(lambda _p, _first, last: inserted.append(last))
+    model.reload()  # what a sync's refresh does: one page again
+    assert model.rowCount() < 2900
+    assert model.row_of(deep.id) == 2900  # found by discovering down to its date
+    assert inserted and model.rowCount() == inserted[-1] + 1 > 2900
+    hidden = model.summary(0)
+    assert hidden is not None
+    below = [m for m in engine.store.messages.get_many(model.action_ids([0])) if m.id != hidden.id]
+    assert model.row_of(below[0].id) is None  # inside a closed thread: no row
