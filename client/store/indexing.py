@@ -139,6 +139,7 @@ class BackgroundIndexer:
         self._woken = True  # a first pass at start
         self._stopping = False
         self._idle = False
+        self._ended = False  # the thread has finished (stopped, or could not open the cache)
         self._thread: threading.Thread | None = None
         self._pool: ProcessPoolExecutor | None = None
         self.indexed = 0  # messages written since start (for progress and tests)
@@ -153,6 +154,7 @@ class BackgroundIndexer:
         self._stopping = False
         self._woken = True
         self._idle = False
+        self._ended = False
         self._thread = threading.Thread(target=self._run, name="kittiwake-indexer", daemon=True)
         self._thread.start()
         return self
@@ -180,9 +182,14 @@ class BackgroundIndexer:
         return True
 
     def wait_idle(self, timeout: float | None = None) -> bool:
-        """Wait until nothing is pending (as of the last wake()); False on timeout or stop."""
+        """Wait until nothing is pending (as of the last wake()); False on timeout, on stop, or
+        when the indexer could not run at all (see `error`)."""
         with self._cv:
-            return self._cv.wait_for(lambda: self._idle or self._stopping, timeout) and (self._idle)
+            self._cv.wait_for(self._settled_idle, timeout)
+            return self._idle and not self._stopping
+
+    def _settled_idle(self) -> bool:
+        return self._idle or self._stopping or self._ended
 
     def pending(self) -> int:
         """Messages waiting for the index (its own short connection: any thread may ask)."""
@@ -201,21 +208,29 @@ class BackgroundIndexer:
     # --- the indexer thread ------------------------------------------------------------------
 
     def _run(self) -> None:
-        db = Database(connect(self.db_path))
+        db: Database | None = None
         try:
+            db = Database(connect(self.db_path))
             while self._next_round():
                 try:
                     self._catch_up(db)
                 except Exception as error:  # keep the application running; try again later
-                    log.exception("background indexing failed; retrying later")
+                    log.exception("background indexing failed; retrying shortly")
                     self.error = error
                     self._close_pool()
                     self._pause(5.0)
+                    with self._cv:
+                        self._woken = True
+        except Exception as error:  # the cache cannot be opened: nothing to do but say so
+            log.exception("background indexing cannot open the cache")
+            self.error = error
         finally:
             self._close_pool()
-            db.close()
+            if db is not None:
+                db.close()
             with self._cv:
                 self._idle = False
+                self._ended = True
                 self._cv.notify_all()
 
     def _next_round(self) -> bool:

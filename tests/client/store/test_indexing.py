@@ -260,6 +260,14 @@ def test_stop_without_start_and_twice_is_harmless(tmp_path: Path) -> None:
     store.close()
 
 
+def test_a_cache_that_cannot_be_opened_is_reported_not_waited_for(tmp_path: Path) -> None:
+    indexer = BackgroundIndexer(tmp_path / "no such directory" / "cache.sqlite", workers=0)
+    indexer.start()
+    assert indexer.wait_idle(WAIT) is False
+    assert isinstance(indexer.error, sqlite3.Error)
+    assert indexer.stop(WAIT) and not _indexer_threads()
+
+
 def test_body_path_agrees_with_the_store(tmp_path: Path) -> None:
     path = tmp_path / "cache.sqlite"
     store = Store.open(path)
