@@ -1,6 +1,7 @@
 """GUI figures: folder open, message open, the longest event-loop stall during a sync, RSS.
 
-    .venv/bin/python benchmarks/gui_bench.py [--rows 100000] [--sync 10000]
+    .venv/bin/python benchmarks/gui_bench.py [--rows 100000] [--sync 10000] [--headless]
+                                             [--in-loop]
 
 1. Folder open: a 100,000-message synthetic folder (written through the cache's API), from
    choosing it to the list painted (the model's count + the visible page + a full repaint of
@@ -9,7 +10,9 @@
    text view when QtWebEngine is absent or KITTIWAKE_NO_WEBENGINE=1), to its sig_rendered.
 3. Longest stall: the main window on a qasync loop while `engine.sync()` fetches a
    10,000-message mailbox from the test Dovecot (no PROXY forwarder, benchmarks/imap_fetch.py);
-   a 5 ms QTimer heartbeat records the longest gap between its ticks.
+   a 5 ms QTimer heartbeat records the longest gap between its ticks. The engine runs as in the
+   app: in background mode (the sync on its worker thread, GC on the GUI thread); --in-loop
+   runs it on the GUI's loop instead, as before the worker existed, for comparison.
 4. Peak RSS of this process at the end (after the 100,000-row folder was scrolled through).
 
 Runs offscreen. A measurement, not a test: prints figures.
@@ -26,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -127,6 +131,31 @@ def prepare_mailbox(server: Any, count: int) -> tuple[Path, Path]:
 _kept: list[object] = []
 
 
+class GcPauses:
+    """The longest cyclic-GC pass on each thread while it runs (a stall's usual suspect)."""
+
+    def __init__(self) -> None:
+        self.longest: dict[str, float] = {}
+        self._began: dict[int, float] = {}
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        thread = threading.current_thread()
+        if phase == "start":
+            self._began[thread.ident or 0] = time.perf_counter()
+            return
+        began = self._began.pop(thread.ident or 0, None)
+        if began is not None:
+            took = time.perf_counter() - began
+            key = f"{thread.name} gen{info['generation']}"
+            self.longest[key] = max(self.longest.get(key, 0.0), took)
+
+    def report(self) -> str:
+        gc.callbacks.remove(self._callback)
+        each = ", ".join(f"{key} {t * 1000:.0f} ms" for key, t in sorted(self.longest.items()))
+        return f"longest GC passes: {each or 'none'}"
+
+
 class Heartbeat:
     """A 5 ms QTimer; the longest gap between its ticks is the longest event-loop stall."""
 
@@ -154,12 +183,17 @@ class Heartbeat:
         )
 
 
-async def headless_sync(count: int, home: Path) -> None:
+async def headless_sync(count: int, home: Path, in_loop: bool) -> None:
     """The same sync on a plain asyncio loop, no Qt at all: what the engine alone costs the
     loop (a call_later heartbeat instead of the QTimer)."""
     from kittiwake.client.engine import Engine
 
-    engine = Engine.open(home)
+    engine = Engine.open(home, background=not in_loop)
+    # As the app does at start-up (ui/bridge.py): what exists now is never scanned again, so a
+    # full collection (here still automatic, in any thread) only scans the sync's own objects.
+    gc.collect()
+    gc.freeze()
+    pauses = GcPauses()
     loop = asyncio.get_running_loop()
     gaps: list[float] = []
     last = [time.perf_counter()]
@@ -180,30 +214,41 @@ async def headless_sync(count: int, home: Path) -> None:
     assert result.ok, result.error
     gaps.sort()
     print(
-        f"sync of {count} messages, engine only (plain asyncio, no Qt): {took:.1f} s;"
+        f"sync of {count} messages, engine only (plain asyncio, no Qt,"
+        f" {'on the loop' if in_loop else 'worker thread'}): {took:.1f} s;"
         f" longest event-loop stall {gaps[-1] * 1000:.0f} ms"
-        f" (99th percentile {gaps[int(len(gaps) * 0.99)] * 1000:.0f} ms)",
+        f" (99th percentile {gaps[int(len(gaps) * 0.99)] * 1000:.0f} ms); {pauses.report()}",
         flush=True,
     )
     engine.close()
+    gc.unfreeze()
 
 
-async def sync_and_open(count: int, home: Path) -> None:
+async def sync_and_open(count: int, home: Path, in_loop: bool) -> None:
     from kittiwake.client.engine import Engine
     from kittiwake.ui.windows.main_window import MainWindow
 
-    engine = Engine.open(home)
+    engine = Engine.open(home, background=not in_loop)
     window = MainWindow(engine, check_interval_ms=0)
     window.mark_read_on_open = False
     window.resize(1200, 760)
     window.show()
+    if not in_loop:
+        gc.collect()  # as ui/app.py's collector.settle(): the window's objects, frozen
+        gc.freeze()
 
+    pauses = GcPauses()
     heartbeat = Heartbeat()
     start = time.perf_counter()
     (result,) = await engine.sync()
     took = time.perf_counter() - start
     assert result.ok, result.error
-    print(f"sync of {count} messages with the window open: {took:.1f} s; {heartbeat.report()}")
+    where = "on the GUI loop" if in_loop else "worker thread"
+    print(
+        f"sync of {count} messages with the window open ({where}): {took:.1f} s;"
+        f" {heartbeat.report()}; {pauses.report()}",
+        flush=True,
+    )
 
     # Message open: the newest message, shown in the message pane.
     window._apply_pending()
@@ -242,6 +287,11 @@ def main() -> None:
     parser.add_argument(
         "--headless", action="store_true", help="first, the same sync with no Qt at all"
     )
+    parser.add_argument(
+        "--in-loop",
+        action="store_true",
+        help="sync on the GUI's loop (as before the engine's worker thread), not in background",
+    )
     args = parser.parse_args()
 
     import qasync
@@ -254,7 +304,7 @@ def main() -> None:
         plain.start()
         try:
             work, home = prepare_mailbox(plain, args.sync)
-            asyncio.run(headless_sync(args.sync, home))
+            asyncio.run(headless_sync(args.sync, home, args.in_loop))
             shutil.rmtree(work, ignore_errors=True)
         finally:
             plain.close()
@@ -271,6 +321,13 @@ def main() -> None:
     from kittiwake.ui.windows.main.qt_fixes import patch_qasync_timers
 
     patch_qasync_timers()  # as ui/app.py does: else the sync aborts the process
+    if not args.in_loop:
+        from kittiwake.ui.bridge import GuiThreadCollector
+
+        # As ui/app.py does with the worker thread: no Qt object collected off the GUI thread.
+        collector = GuiThreadCollector(app)
+        collector.install()
+        _kept.append(collector)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     from benchmarks.imap_fetch import DirectDovecot
@@ -284,7 +341,7 @@ def main() -> None:
         async def everything() -> None:
             work, home = prepare_mailbox(server, args.sync)
             works.append(work)
-            await sync_and_open(args.sync, home)
+            await sync_and_open(args.sync, home, args.in_loop)
 
         with loop:
             loop.run_until_complete(everything())

@@ -143,6 +143,7 @@ def main(argv: list[str]) -> int:
     engine = open_engine()
     window = MainWindow(engine)
     opener = ArgumentOpener(window, engine)  # also opens the window's compose requests
+    collector.settle()  # the window's objects are long-lived too: out of every later GC pass
     # Later launches' arguments arrive here (sig_arguments_received: list[str]): the window
     # comes forward, then what they ask for (a mailto: composer, a message file) opens.
     instance.sig_arguments_received.connect(lambda args: _hand_over(window, opener, args))
