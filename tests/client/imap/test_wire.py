@@ -91,3 +91,26 @@ def test_endless_chain_of_tiny_literals_is_refused() -> None:
     reader = ResponseReader(max_line=1000)
     with pytest.raises(ProtocolError):
         reader.feed(b"* 1 FETCH (X {0}\r\n" + b" X {0}\r\n" * 200)
+
+
+def test_random_splits_around_long_literals_give_the_same_responses() -> None:
+    import random
+
+    rng = random.Random(7)
+    parts = []
+    for i in range(1, 40):
+        body = bytes(rng.randrange(256) for _ in range(rng.choice([0, 1, 2, 500, 5000, 70000])))
+        parts.append(b"* %d FETCH (UID %d BODY[] {%d}\r\n" % (i, i, len(body)) + body + b")\r\n")
+    data = b"".join(parts) + b"A1 OK done\r\n"
+    whole = ResponseReader().feed(data)
+    assert len(whole) == 40
+    for _ in range(20):
+        reader = ResponseReader()
+        out: list[RawResponse] = []
+        pos = 0
+        while pos < len(data):
+            step = rng.choice([1, 2, 3, 100, 4096, 65536, 200_000])
+            out += reader.feed(data[pos : pos + step])
+            pos += step
+        assert out == whole and not reader.mid_response
+    assert b"".join(r.to_bytes() for r in whole) == data
