@@ -270,6 +270,45 @@ class FolderTreeModel(QStandardItemModel):
                 return item.index()
         return QModelIndex()
 
+    def first_inbox(self) -> QModelIndex:
+        """The first server account's Inbox (never a local folder that happens to be named
+        so), or an invalid index while no account's folder list has been synced."""
+        for item in self.items():
+            account = item.data(ACCOUNT_ROLE)
+            if item.data(KIND_ROLE) != Kind.FOLDER or not account or is_local(str(account)):
+                continue
+            if item.data(ROLE_ROLE) == Role.INBOX.value or item.toolTip().upper() == "INBOX":
+                return item.index()
+        return QModelIndex()
+
+    # --- stable keys: what a rebuild keeps selected ------------------------------------------
+
+    def key_of(self, index: QModelIndex | QPersistentModelIndex) -> str | None:
+        """A key naming the row across rebuilds, virtual rows included (a folder id alone
+        would lose "All Inboxes", the Outbox and the account and local nodes)."""
+        if not index.isValid():
+            return None
+        item = index.siblingAtColumn(0)
+        kind = item.data(KIND_ROLE)
+        if kind == Kind.FOLDER:
+            return f"folder:{item.data(FOLDER_ID_ROLE)}"
+        if kind in (Kind.UNIFIED, Kind.OUTBOX):
+            return str(kind)
+        if kind == Kind.ACCOUNT:
+            return f"account:{item.data(ACCOUNT_ROLE)}"
+        if kind == Kind.LOCAL:
+            # The top node, or one account's sub-node under it.
+            return "local" if not item.parent().isValid() else f"local:{item.data(ACCOUNT_ROLE)}"
+        return None
+
+    def index_of_key(self, key: str | None) -> QModelIndex:
+        if key is None:
+            return QModelIndex()
+        for item in self.items():
+            if self.key_of(item.index()) == key:
+                return item.index()
+        return QModelIndex()
+
     # --- drops from the message list ---------------------------------------------------------
 
     def mimeTypes(self) -> list[str]:

@@ -76,6 +76,8 @@ class MainWindow(QMainWindow):
         self._replay_task: asyncio.Task[None] | None = None
         self._search_text = ""
         self._synced_once: set[str] = set()
+        # Set while the tree shows no Inbox yet (a first run): the Inbox opens when it appears.
+        self._awaiting_inbox = False
         self._new_in_inbox: dict[str, int] = {}
         self._remove_listener: Callable[[], None] | None = None
         self.wizard: QWidget | None = None
@@ -214,13 +216,14 @@ class MainWindow(QMainWindow):
     # --- which list is shown -----------------------------------------------------------------
 
     def open_first_inbox(self) -> None:
-        index = self.folders.index_of_kind(Kind.UNIFIED)
-        for item in self.folders.items():
-            if item.data(KIND_ROLE) == Kind.FOLDER and item.text() == self.tr("Inbox"):
-                index = item.index()
-                break
+        """The first account's Inbox; until a sync has brought the folder list, All Inboxes,
+        and the Inbox once it appears (as Thunderbird opens a new account's Inbox) unless the
+        user has chosen another row by then."""
+        inbox = self.folders.first_inbox()
+        index = inbox if inbox.isValid() else self.folders.index_of_kind(Kind.UNIFIED)
         if index.isValid():
-            self.folder_pane.setCurrentIndex(index)
+            self.folder_pane.setCurrentIndex(index)  # -> _folder_chosen, which clears the wish
+        self._awaiting_inbox = not inbox.isValid()
 
     def open_folder(self, folder_id: int) -> None:
         index = self.folders.index_of_folder(folder_id)
@@ -233,6 +236,7 @@ class MainWindow(QMainWindow):
         return None if value is None else int(value)
 
     def _folder_chosen(self, _index: QModelIndex) -> None:
+        self._awaiting_inbox = False  # a choice (the user's or open_first_inbox's) stands
         self._search_text = ""
         self.list_pane.search.blockSignals(True)
         self.list_pane.search.clear()
@@ -521,12 +525,15 @@ class MainWindow(QMainWindow):
         self._refresh.stop()
         pending, self._pending = self._pending, set()
         if "folders" in pending:
-            current = self.current_folder_id()
+            # The same row again, virtual ones included (All Inboxes, the Outbox): its list
+            # source is unchanged, so no "chosen" signal, no reset search.
+            current = self.folders.key_of(self.folder_pane.currentIndex())
             self.folder_pane.blockSignals(True)
             self.folders.rebuild()
-            if current is not None:
-                self.folder_pane.setCurrentIndex(self.folders.index_of_folder(current))
+            self.folder_pane.setCurrentIndex(self.folders.index_of_key(current))
             self.folder_pane.blockSignals(False)
+            if self._awaiting_inbox and self.folders.first_inbox().isValid():
+                self.open_first_inbox()  # a first sync brought the Inbox: the user sees it
         elif "counts" in pending:
             self.folders.update_counts()
         if "rows" in pending or "folders" in pending:

@@ -172,3 +172,40 @@ def test_drops_stay_between_server_folders_or_between_local_folders(
     assert dropped.args == [local_ids, other]
     assert not model.canDropMimeData(encode_ids(local_ids), move, -1, -1,
                                       model.index_of_kind(Kind.LOCAL))  # fmt: skip
+
+
+def test_every_row_keeps_a_stable_key_across_a_rebuild(
+    qtbot: QtBot, engine: Engine, tmp_path: Path
+) -> None:
+    import_local(engine, tmp_path, "Saved")
+    engine.store.folders.upsert(FolderInfo("gone@local", "Old mail"))  # local sub-nodes
+    enqueue(engine.store, ACCOUNT, b"From: a@example.test\r\nSubject: x\r\n\r\nbody\r\n")
+    model = FolderTreeModel(engine)
+    before = {model.key_of(item.index()): item.text() for item in model.items()}
+    # Virtual rows too: All Inboxes, the Outbox, the account, Local Folders and its groups.
+    assert {"unified", "outbox", f"account:{ACCOUNT}", "local", "local:gone@local"} <= set(before)
+    assert None not in before and len(before) == len(list(model.items()))
+    model.rebuild()
+    for key, text in before.items():
+        index = model.index_of_key(key)
+        assert index.isValid() and index.data() == text and model.key_of(index) == key
+    assert not model.index_of_key("folder:999999").isValid()
+    assert not model.index_of_key(None).isValid()
+
+
+def test_first_inbox_is_the_servers_never_a_local_folder(
+    qtbot: QtBot, engine: Engine, tmp_path: Path
+) -> None:
+    model = FolderTreeModel(engine)
+    inbox = engine.folder(ACCOUNT, "INBOX").id
+    assert model.first_inbox().data(FOLDER_ID_ROLE) == inbox
+    import_local(engine, tmp_path, "INBOX")
+    model.rebuild()
+    assert model.first_inbox().data(FOLDER_ID_ROLE) == inbox
+    # Before the first sync (no server folders yet) an imported "INBOX" does not pass for it.
+    for folder in engine.folders():
+        if folder.account == ACCOUNT:
+            engine.store.folders.delete(folder.id)
+    model.rebuild()
+    assert any(i.data(KIND_ROLE) == Kind.FOLDER for i in model.items())
+    assert not model.first_inbox().isValid()

@@ -12,12 +12,16 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from kittiwake.client.engine import Engine
+from kittiwake.client.events import FolderListChanged
 from kittiwake.client.store.model import Flag
+from kittiwake.client.sync.outbox import enqueue
 from kittiwake.ui.models.folder_tree import KIND_ROLE, ROLE_ROLE, UNREAD_ROLE, Kind
 from kittiwake.ui.models.message_list import Column
 from kittiwake.ui.windows.main.qt_fixes import patch_qasync_timers
 from kittiwake.ui.windows.main_window import MainWindow
 from tests.client.accounts.fakes import MemoryKeyring, keyring_backend
+from tests.client.sync.cli_helpers import ACCOUNT, add_account
 from tests.client.sync.helpers import message
 from tests.servers.fixtures import MailServer
 from tests.ui.windows.main.harness import Synced, make_synced, server_flags
@@ -44,6 +48,29 @@ def synced(
     yield box
     for window in box.windows:
         window.close()  # before the engine closes: no refresh may reach a closed cache
+        box.run(window.finish_pending())  # type: ignore[attr-defined]
+    box.engine.close()
+
+
+@pytest.fixture
+def first_run(
+    tmp_path: Path,
+    mail_server: MailServer,
+    monkeypatch: pytest.MonkeyPatch,
+    qasync_loop: asyncio.AbstractEventLoop,
+    memory_keyring: MemoryKeyring,
+) -> Iterator[Synced]:
+    """No account yet (the wizard is about to add one); nothing synced."""
+    patch_qasync_timers()
+    monkeypatch.setenv("KITTIWAKE_NO_WEBENGINE", "1")
+    user = mail_server.new_user("first")
+    for i, subject in enumerate(["Welcome", "Your first week"]):
+        mail_server.save(user, message(i, subject=subject))
+    box = Synced(Engine.open(tmp_path), user, mail_server, qasync_loop)
+    box.home = tmp_path  # type: ignore[attr-defined]
+    yield box
+    for window in box.windows:
+        window.close()
         box.run(window.finish_pending())  # type: ignore[attr-defined]
     box.engine.close()
 
@@ -324,3 +351,75 @@ def test_selecting_shows_the_message_as_plain_text_and_marks_it_read(
     assert "Message number 4." in text
     assert inbox_unread(window, synced) == 2
     assert not bold(window, row_of(window, "Minutes"))
+
+
+def current_key(window: MainWindow) -> str | None:
+    return window.folders.key_of(window.folder_pane.currentIndex())
+
+
+def folder_list_changes(window: MainWindow, synced: Synced) -> None:
+    """As a sync that found a new or removed folder: the tree is rebuilt."""
+    synced.engine._emit(FolderListChanged(ACCOUNT))
+    window._apply_pending()  # now, rather than after the coalescing delay
+
+
+def test_a_folder_list_change_keeps_all_inboxes_the_outbox_and_a_search(
+    qtbot: QtBot, synced: Synced
+) -> None:
+    window = open_window(qtbot, synced)
+    window.folder_pane.setCurrentIndex(window.folders.index_of_kind(Kind.UNIFIED))
+    folder_list_changes(window, synced)
+    assert current_key(window) == "unified"
+    assert len(subjects(window)) == 5
+    assert window.folder_pane.selectionModel().isSelected(window.folder_pane.currentIndex())
+
+    # A search from All Inboxes: the results and the row stay.
+    found = synced.expect(window.sig_search_finished)
+    window.search("subject:budget")
+    assert synced.wait(found) == (1,)
+    folder_list_changes(window, synced)
+    assert current_key(window) == "unified" and subjects(window) == ["Budget review"]
+
+    # The Outbox (shown while it holds mail).
+    enqueue(synced.engine.store, ACCOUNT, b"From: a@example.test\r\nSubject: x\r\n\r\nbody\r\n")
+    folder_list_changes(window, synced)
+    window.folder_pane.setCurrentIndex(window.folders.index_of_kind(Kind.OUTBOX))
+    folder_list_changes(window, synced)
+    assert current_key(window) == "outbox"
+
+    # A real folder, as before.
+    window.open_folder(synced.folder("Trash").id)
+    folder_list_changes(window, synced)
+    assert window.current_folder_id() == synced.folder("Trash").id
+
+
+def test_the_first_sync_of_a_new_account_opens_its_inbox(
+    qtbot: QtBot, first_run: Synced, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = open_window(qtbot, first_run)
+    assert window.folders.rowCount() == 0  # no account: an empty tree
+    # The wizard saved an account: the tree has All Inboxes and the account, no folders yet.
+    add_account(first_run.home, first_run.server, first_run.user, monkeypatch)  # type: ignore[attr-defined]
+    synced = first_run.expect(window.sig_sync_finished)
+    window.accounts_changed()
+    assert current_key(window) == "unified"
+    first_run.wait(synced)
+    assert window.current_folder_id() == first_run.folder("INBOX").id
+    assert sorted(subjects(window)) == ["Welcome", "Your first week"]
+    # Later folder-list changes keep the row the user is on, even All Inboxes.
+    window.folder_pane.setCurrentIndex(window.folders.index_of_kind(Kind.UNIFIED))
+    folder_list_changes(window, first_run)
+    assert current_key(window) == "unified"
+
+
+def test_the_first_sync_does_not_take_a_row_the_user_chose(
+    qtbot: QtBot, first_run: Synced, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = open_window(qtbot, first_run)
+    add_account(first_run.home, first_run.server, first_run.user, monkeypatch)  # type: ignore[attr-defined]
+    synced = first_run.expect(window.sig_sync_finished)
+    window.accounts_changed()
+    # While the first sync runs, the user clicks the account.
+    window.folder_pane.setCurrentIndex(window.folders.index_of_kind(Kind.ACCOUNT))
+    first_run.wait(synced)
+    assert current_key(window) == f"account:{ACCOUNT}"
