@@ -71,12 +71,15 @@ class ThreadLayout:
             OrderedDict()
         )
         self.rows_fetched = 0
+        # A painted row asks for every role of every column: answer each row once per layout.
+        self._rows: dict[int, tuple[MessageSummary, ThreadInfo] | None] = {}
 
     # --- discovery ---------------------------------------------------------------------------
 
     def discover(self, wanted: int) -> int:
         """Find threads until `wanted` more are known (or the folder ends); returns how many."""
         target = len(self._keys) + wanted
+        self._rows.clear()
         db = self.engine.store.db
         before = len(self._keys)
         while len(self._keys) < target and not self.complete:
@@ -144,6 +147,15 @@ class ThreadLayout:
         return page
 
     def row(self, row: int) -> tuple[MessageSummary, ThreadInfo] | None:
+        if row in self._rows:
+            return self._rows[row]
+        if len(self._rows) > 4 * PAGE:
+            self._rows.clear()
+        found = self._row(row)
+        self._rows[row] = found
+        return found
+
+    def _row(self, row: int) -> tuple[MessageSummary, ThreadInfo] | None:
         if not 0 <= row < self.row_count():
             return None
         position, child = self.locate(row)
@@ -197,6 +209,7 @@ class ThreadLayout:
     def forget_rows(self) -> None:
         """Flags changed: read the visible pages and expanded threads again."""
         self._pages.clear()
+        self._rows.clear()
         for position in self._expanded_positions:
             self._children[position] = self._members_below(position)
 
@@ -208,6 +221,7 @@ class ThreadLayout:
         return [m for m in members if m.id != newest]
 
     def _open(self, position: int) -> int:
+        self._rows.clear()
         children = self._members_below(position)
         self._children[position] = children
         insort(self._expanded_positions, position)
@@ -242,6 +256,7 @@ class ThreadLayout:
         if position not in self._children:
             return self.row_of_position(position), 0
         self.expanded_keys.discard(self._keys[position])
+        self._rows.clear()
         removed = len(self._children.pop(position))
         self._expanded_positions.remove(position)
         return self.row_of_position(position), removed

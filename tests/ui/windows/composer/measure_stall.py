@@ -41,6 +41,8 @@ def main() -> None:
             window = ComposerWindow(engine, "work", settings=Settings(undo_send_seconds=0))
             window.to.setText("bob@example.test")
             window.attachments.add_files([str(path)])
+            while window.attachments.loading():  # read and encoded in a worker (loading.py)
+                app.processEvents()
             gaps: list[float] = []
             last = [time.perf_counter()]
 
