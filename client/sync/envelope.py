@@ -109,15 +109,22 @@ def parse_date(text: str | None) -> int | None:
     return int(stamp)
 
 
-# Most address headers are plain ASCII "Name <a@b>, c@d": read those with one regex; anything
-# with quotes, comments, encoded words, groups or 8-bit goes to the mime layer's parser. Measured
-# on the benchmark corpus: ~4x faster per header, which at 100,000 messages is seconds.
+# Most address headers are plain ASCII "Name <a@b>, c@d", or "=?utf-8?b?...?= <a@b>": read those
+# with one regex (an encoded name decoded by the mime layer, as its parser would); anything with
+# quotes, comments, groups or 8-bit goes to the mime layer's parser. Measured on the benchmark
+# corpus: ~4x faster per header, which at 100,000 messages is seconds.
 _PLAIN = re.compile(r"[^\"()=;:\\\x00-\x1f\x7f-\U0010ffff]*")
+# The same, with RFC 2047 encoded words allowed (no comma inside one, so a split on commas
+# cuts where the full parser's does).
+_ENCODED_WORD = r"=\?[^?\s,]+\?[bBqQ]\?[^?\s,]*\?="
+_PLAIN_OR_ENCODED = re.compile(r"(?:[^\"()=?;:\\\x00-\x1f\x7f-\U0010ffff]|" + _ENCODED_WORD + r")*")
 _ANGLE = re.compile(r"\s*([^<>]*?)\s*<\s*([^<>\s]+)\s*>\s*")
 
 
 def _plain_addresses(value: str) -> tuple[Address, ...] | None:
-    if _PLAIN.fullmatch(value) is None:
+    encoded = "=?" in value
+    pattern = _PLAIN_OR_ENCODED if encoded else _PLAIN
+    if pattern.fullmatch(value) is None:
         return None
     out: list[Address] = []
     for piece in value.split(","):
@@ -125,9 +132,13 @@ def _plain_addresses(value: str) -> tuple[Address, ...] | None:
             match = _ANGLE.fullmatch(piece)
             if match is None:
                 return None
-            out.append(Address(" ".join(match.group(1).split()), match.group(2)))
+            name = match.group(1)
+            name = header_text(name)[0] if "=?" in name else " ".join(name.split())
+            if "=?" in match.group(2):
+                return None
+            out.append(Address(name, match.group(2)))
         elif piece.strip():
-            if len(piece.split()) != 1:
+            if len(piece.split()) != 1 or "=?" in piece:
                 return None
             out.append(Address("", piece.strip()))
     return tuple(out)

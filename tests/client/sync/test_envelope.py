@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from kittiwake.client.imap.responses import FetchItem
 from kittiwake.client.store.model import Flag
 from kittiwake.client.sync.envelope import (
@@ -81,9 +83,27 @@ def test_plain_fast_path_agrees_with_the_mime_parser() -> None:
     from kittiwake.client.mime.addrlist import parse_address_list
     from kittiwake.client.sync.envelope import _plain_addresses
 
+    def header_encode(text: str, kind: str) -> str:
+        data = text.encode("utf-8")
+        if kind == "b":
+            return f"=?utf-8?b?{base64.b64encode(data).decode()}?="
+        return (
+            "=?utf-8?q?"
+            + "".join(chr(b) if chr(b).isalnum() and b < 128 else f"={b:02X}" for b in data)
+            + "?="
+        )
+
     atom = st.text(alphabet="abcXYZ09.-_ ", min_size=0, max_size=8)
     addr = st.builds(lambda a, b: f"{a.strip() or 'x'}@{b.strip() or 'y'}.test", atom, atom)
-    one = st.one_of(addr, st.builds(lambda n, a: f"{n} <{a}>", atom, addr))
+    # Encoded-word names (B and Q, valid and broken), alone or beside plain words.
+    word = st.text(alphabet="aé ,Ł_=?", min_size=0, max_size=6)
+    encoded = st.one_of(
+        st.builds(lambda w: header_encode(w, "b"), word),
+        st.builds(lambda w: header_encode(w, "q"), word),
+        st.sampled_from(["=?utf-8?q?a,b?=", "=?x?b?!!?=", "=??q??=", "=?utf-8?q?J=C3=B6rg?="]),
+    )
+    name = st.one_of(atom, encoded, st.builds(lambda a, e: f"{a} {e}", atom, encoded))
+    one = st.one_of(addr, st.builds(lambda n, a: f"{n} <{a}>", name, addr), encoded)
     value = st.lists(one, min_size=1, max_size=4).map(", ".join)
 
     @settings(max_examples=300, deadline=None)
@@ -97,4 +117,5 @@ def test_plain_fast_path_agrees_with_the_mime_parser() -> None:
 
     agree()
     assert _plain_addresses('"Doe, J" <j@x.test>') is None  # quotes: the full parser
-    assert _plain_addresses("=?utf-8?q?J=C3=B6rg?= <j@x.test>") is None
+    fast = _plain_addresses("=?utf-8?q?J=C3=B6rg?= <j@x.test>, =?utf-8?b?w6k=?= <e@x.test>")
+    assert fast is not None and [a.name for a in fast] == ["Jörg", "é"]
