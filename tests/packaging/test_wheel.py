@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from kittiwake.resources import FOLDER_ICONS
+
 ROOT = Path(__file__).resolve().parents[2]
 APP_ID = "org.kittiwake.Kittiwake"
 
@@ -58,6 +60,9 @@ def test_the_icons_are_package_data(wheel: zipfile.ZipFile) -> None:
     for size in (16, 24, 32, 48, 64, 128, 256, 512):
         assert f"kittiwake/resources/icons/hicolor/{size}x{size}/apps/{APP_ID}.png" in names
     assert f"kittiwake/resources/icons/hicolor/scalable/apps/{APP_ID}.svg" in names
+    # The folder pane's own icons (used without a desktop icon theme) travel with the code.
+    for name in FOLDER_ICONS:
+        assert f"kittiwake/resources/icons/folders/{name}.svg" in names
 
 
 def test_the_kittiwake_command_and_the_dependencies(wheel: zipfile.ZipFile) -> None:

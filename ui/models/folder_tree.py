@@ -20,11 +20,11 @@ from collections.abc import Iterator, Sequence
 
 from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QIcon, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QApplication, QStyle
 
 from kittiwake.client.engine import Engine
 from kittiwake.client.importexport import LOCAL_SUFFIX
 from kittiwake.client.store.model import Folder, Role
+from kittiwake.ui.icons import themed_icon
 from kittiwake.ui.models.message_list import MIME_TYPE, decode_ids
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -54,24 +54,20 @@ def base_account(account: str) -> str:
     return account.removesuffix(LOCAL_SUFFIX)
 
 
+# (freedesktop icon name, shipped icon): the theme's when the desktop has one (ui/icons.py).
 _ICONS = {
-    Role.INBOX: ("mail-folder-inbox", QStyle.StandardPixmap.SP_DriveNetIcon),
-    Role.DRAFTS: ("document-edit", QStyle.StandardPixmap.SP_FileDialogDetailedView),
-    Role.SENT: ("mail-folder-sent", QStyle.StandardPixmap.SP_ArrowForward),
-    Role.ARCHIVE: ("folder-archive", QStyle.StandardPixmap.SP_DirClosedIcon),
-    Role.JUNK: ("mail-mark-junk", QStyle.StandardPixmap.SP_MessageBoxWarning),
-    Role.TRASH: ("user-trash", QStyle.StandardPixmap.SP_TrashIcon),
+    Role.INBOX: ("mail-folder-inbox", "inbox"),
+    Role.DRAFTS: ("document-edit", "drafts"),
+    Role.SENT: ("mail-folder-sent", "sent"),
+    Role.ARCHIVE: ("folder-archive", "archive"),
+    Role.JUNK: ("mail-mark-junk", "junk"),
+    Role.TRASH: ("user-trash", "trash"),
 }
 
 
-def _icon(theme: str, fallback: QStyle.StandardPixmap) -> QIcon:
-    style = QApplication.style()
-    return QIcon.fromTheme(theme, style.standardIcon(fallback))
-
-
 def role_icon(role: Role | None) -> QIcon:
-    theme, fallback = _ICONS.get(role, ("folder", QStyle.StandardPixmap.SP_DirIcon))  # type: ignore[arg-type]
-    return _icon(theme, fallback)
+    theme, shipped = _ICONS.get(role, ("folder", "folder"))  # type: ignore[arg-type]
+    return themed_icon(theme, shipped)
 
 
 def folder_order(folder: Folder) -> tuple[int, str]:
@@ -110,14 +106,14 @@ class FolderTreeModel(QStandardItemModel):
             item = self._item(
                 self.tr("Outbox"),
                 Kind.OUTBOX,
-                _icon("mail-folder-outbox", QStyle.StandardPixmap.SP_ArrowUp),
+                themed_icon("mail-folder-outbox", "outbox"),
             )
             root.appendRow([item, self._count_item(outbox)])
         for account in accounts:
             node = self._item(
                 account.display_name or account.id,
                 Kind.ACCOUNT,
-                _icon("mail-folder-inbox", QStyle.StandardPixmap.SP_ComputerIcon),
+                themed_icon("internet-mail", "account"),
             )
             node.setData(account.id, ACCOUNT_ROLE)
             node.setToolTip(account.id)
@@ -133,7 +129,7 @@ class FolderTreeModel(QStandardItemModel):
     ) -> None:
         if not folders:
             return
-        icon = _icon("folder", QStyle.StandardPixmap.SP_DirHomeIcon)
+        icon = themed_icon("computer", "local")
         node = self._item(self.tr("Local Folders"), Kind.LOCAL, icon)
         node.setToolTip(self.tr("Mail kept only on this computer"))
         root.appendRow([node, self._count_item()])
@@ -288,7 +284,7 @@ class FolderTreeModel(QStandardItemModel):
         would lose "All Inboxes", the Outbox and the account and local nodes)."""
         if not index.isValid():
             return None
-        item = index.siblingAtColumn(0)
+        item = index.sibling(index.row(), 0)
         kind = item.data(KIND_ROLE)
         if kind == Kind.FOLDER:
             return f"folder:{item.data(FOLDER_ID_ROLE)}"
