@@ -290,3 +290,19 @@ def test_batches_in_the_cache_give_the_threaders_conversations(
         id_, mid, refs, subject, date, _ = rows[i]
         threader.add(MessageSummary(str(id_), mid, None, tuple(refs.split()), subject, date))
     assert [threader.thread_of(str(r[0])) for r in rows] == [str(r[5]) for r in rows]
+
+
+def test_refetched_folder_gets_its_old_thread_ids_back(store: Store, inbox: int) -> None:
+    # A UIDVALIDITY reset drops a folder's rows and fetches them again under new row ids: the
+    # graph still knows the Message-IDs, so the conversations keep their ids.
+    mail = [
+        headers(1, message_id="<a@x>"),
+        headers(2, message_id="<b@x>", references=("<a@x>",)),
+        headers(3, message_id="<c@x>", subject="Alone"),
+    ]
+    store.messages.upsert_headers(inbox, mail)
+    before = [thread_of(store, inbox, uid) for uid in (1, 2, 3)]
+    store.messages.expunge(inbox, [1, 2, 3])
+    store.messages.upsert_headers(inbox, mail)
+    assert [thread_of(store, inbox, uid) for uid in (1, 2, 3)] == before
+    assert row_id(store, inbox, 1) != before[0]  # new rows, old thread ids
