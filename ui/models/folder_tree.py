@@ -116,7 +116,7 @@ class FolderTreeModel(QStandardItemModel):
                 themed_icon("internet-mail", "account"),
             )
             node.setData(account.id, ACCOUNT_ROLE)
-            node.setToolTip(account.id)
+            node.setToolTip(account.address or account.id)  # the label is often a person's name
             root.appendRow([node, self._count_item()])
             self._add_folders(node, [f for f in folders if f.account == account.id])
         names = {a.id: a.display_name or a.id for a in accounts}

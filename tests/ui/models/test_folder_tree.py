@@ -52,6 +52,7 @@ def test_order_nesting_and_counts(qtbot: QtBot, engine: Engine) -> None:
     model = FolderTreeModel(engine)
     unified, account = children(model, QModelIndex())
     assert unified.data(KIND_ROLE) == Kind.UNIFIED and unified.data(UNREAD_ROLE) == 10
+    assert account.data(Qt.ItemDataRole.ToolTipRole) == engine.accounts()[0].address
     names = [i.data() for i in children(model, account)]
     assert names == ["Inbox", "Sent", "Archive", "Trash", "<b>odd</b>", "Projects"]
     projects = children(model, account)[-1]

@@ -57,10 +57,20 @@ def new_account_id(address: str, taken: set[str]) -> str:
     return candidate
 
 
-def build_account(draft: AccountDraft, account_id: str, storage: PasswordStorage) -> Account:
+def account_label(draft: AccountDraft, taken: set[str]) -> str:
+    """The account's display name: the user's name from page 1 (what Settings and the folder
+    pane show above the address), or the address when no name was given or another account
+    already goes by it (two accounts both called "Jane Doe" could not be told apart)."""
+    name = draft.name.strip()
+    return name if name and name.casefold() not in {t.casefold() for t in taken} else draft.address
+
+
+def build_account(
+    draft: AccountDraft, account_id: str, storage: PasswordStorage, label: str
+) -> Account:
     return Account(
         id=account_id,
-        display_name=draft.address,
+        display_name=label,
         identities=(Identity(name=draft.name, address=draft.address),),
         incoming_protocol=draft.incoming_protocol,
         incoming=draft.incoming,
@@ -94,7 +104,13 @@ def _save(
     session: SessionSecrets,
     storage: PasswordStorage,
 ) -> Account:
-    account = build_account(draft, new_account_id(draft.address, _ids(accounts)), storage)
+    existing = accounts.load()
+    account = build_account(
+        draft,
+        new_account_id(draft.address, {a.id for a in existing}),
+        storage,
+        account_label(draft, {a.display_name for a in existing}),
+    )
     if storage is PasswordStorage.KEYRING:
         keyring.check()  # fail before anything is written
         for role in ServerRole:
@@ -109,7 +125,3 @@ def _save(
     for role in ServerRole:
         session.set(account.id, role, draft.password)
     return account
-
-
-def _ids(accounts: AccountsFile) -> set[str]:
-    return {account.id for account in accounts.load()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import keyring.errors
@@ -51,6 +52,25 @@ def test_saved_twice_gives_two_accounts(tmp_path: Path, memory: MemoryKeyring) -
     assert (first.id, second.id) == ("jane-example-org", "jane-example-org-2")
     assert memory.entries[("kittiwake", "jane-example-org-2/outgoing")] == "s3cret-pw"
     assert first.password_source.storage is PasswordStorage.KEYRING
+
+
+def test_the_users_name_labels_the_account_and_signs_its_mail(
+    tmp_path: Path, memory: MemoryKeyring
+) -> None:
+    accounts = AccountsFile(tmp_path / "accounts.toml")
+    first = asyncio.run(save_account(DRAFT, accounts, KeyringStore(), SessionSecrets()))
+    # Settings lists "Jane Doe" above "jane@example.org", not the address twice.
+    assert (first.display_name, first.address) == ("Jane Doe", "jane@example.org")
+    assert first.identities[0].name == "Jane Doe"  # the From name
+    assert accounts.get(first.id).display_name == "Jane Doe"  # type: ignore[union-attr]
+    # A second account of the same person: its address tells the two apart.
+    work = replace(DRAFT, name="jane doe", address="jane@work.example")
+    second = asyncio.run(save_account(work, accounts, KeyringStore(), SessionSecrets()))
+    assert second.display_name == "jane@work.example" and second.identities[0].name == "jane doe"
+    # No name given: the address.
+    nameless = replace(DRAFT, name="  ", address="j@example.net")
+    third = asyncio.run(save_account(nameless, accounts, KeyringStore(), SessionSecrets()))
+    assert third.display_name == "j@example.net"
 
 
 def test_no_keyring_saves_nothing(tmp_path: Path) -> None:

@@ -104,6 +104,7 @@ def test_happy_path_discovers_verifies_and_saves(
     account = AccountsFile(services.accounts.path).get(account_id)
     assert account is not None
     assert account.address == alice.address and account.identities[0].name == "Alice Liddell"
+    assert account.display_name == "Alice Liddell"  # page 1's name, not the address again
     assert account.incoming_protocol is IncomingProtocol.IMAP
     assert account.incoming.port == mail_server.ports["imaps"]
     assert account.password_source.storage is PasswordStorage.KEYRING
