@@ -107,7 +107,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.commands = MainActions.create(self)
         self.notifier = NewMailNotifier(self.windowIcon(), self)
-        self.commands.notifications.setChecked(True)
+        self.commands.notifications.setChecked(self.notifier.enabled)
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.setAccessibleName(self.tr("Message list and message"))
@@ -164,6 +164,7 @@ class MainWindow(QMainWindow):
             go.addAction(action)
         view = bar.addMenu(self.tr("&View"))
         view.addAction(a.notifications)
+        view.addAction(self.list_pane.thread_action)
 
         tools = QToolBar(self.tr("Main toolbar"))
         tools.setAccessibleName(self.tr("Main toolbar"))
@@ -304,8 +305,7 @@ class MainWindow(QMainWindow):
         self._show_current()
 
     def _show_current(self) -> None:
-        ids = self.list_pane.selected_ids()
-        shown = ids[0] if len(ids) == 1 else None
+        shown = self.list_pane.shown_id()  # a collapsed thread row shows its newest message
         show = getattr(self.message_pane, "show_message", None)
         if show is not None:
             show(shown)
