@@ -6,6 +6,8 @@ Qt.TextFormat.PlainText): server text is never interpreted as rich text or HTML.
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -31,6 +33,42 @@ def plain_label(text: str = "", *, name: str = "") -> QLabel:
     if name:
         label.setAccessibleName(name)
     return label
+
+
+# A SHA-256 fingerprint as CertificateInfo spells it: 32 colon-separated hex pairs.
+FINGERPRINT = re.compile(r"\b(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}\b")
+PAIRS_PER_LINE = 8  # 23 characters a line: never wraps in the wizard, easy to compare by eye
+DETAIL_INDENT = " " * 6
+FINGERPRINT_INDENT = " " * 8
+
+
+def fingerprint_rows(fingerprint: str) -> list[str]:
+    """The fingerprint in rows of PAIRS_PER_LINE pairs, each cut at a pair boundary."""
+    pairs = fingerprint.split(":")
+    return [":".join(pairs[i : i + PAIRS_PER_LINE]) for i in range(0, len(pairs), PAIRS_PER_LINE)]
+
+
+def set_fingerprints_apart(line: str, label: str = "SHA-256") -> list[str]:
+    """A log line with the fingerprints in it moved to indented rows of their own.
+
+    QPlainTextEdit ignores block margins, so a fingerprint wrapped by the view continued at
+    column 0, in the middle of a pair. Rows cut here at pair boundaries stay whole and indented
+    at any sensible width. The text between fingerprints ("you accepted …, the server now
+    shows …") is kept, each piece introducing the rows that follow it."""
+    found = FINGERPRINT.findall(line)
+    if not found:
+        return [line]
+    texts = FINGERPRINT.split(line)
+    out: list[str] = []
+    for number, fingerprint in enumerate(found):
+        text = texts[number].rstrip(" :") if number == 0 else texts[number].strip(" ,;:")
+        head = text if number == 0 else DETAIL_INDENT + text
+        out.append(f"{head} ({label}):" if text.strip() else f"{DETAIL_INDENT}{label}:")
+        out.extend(FINGERPRINT_INDENT + row for row in fingerprint_rows(fingerprint))
+    tail = texts[-1].strip(" ,;:.")
+    if tail:
+        out.append(DETAIL_INDENT + tail)
+    return out
 
 
 class StepLogView(QPlainTextEdit):
@@ -68,13 +106,15 @@ class StepLogView(QPlainTextEdit):
                     lines.append(f"  \u2717 {name} \u2014 {self.tr('FAILED')}{detail}")
                 if not result.ok and result.error is not None:
                     if result.error.hint:
-                        lines.append("      " + self.tr("What to check: ") + result.error.hint)
+                        lines.append(DETAIL_INDENT + self.tr("What to check: ") + result.error.hint)
                     if result.error.server_text:
                         lines.append(
-                            "      " + self.tr("The server said: ") + result.error.server_text
+                            DETAIL_INDENT + self.tr("The server said: ") + result.error.server_text
                         )
             lines.append("")
-        self.setPlainText("\n".join(lines).rstrip())
+        label = self.tr("SHA-256")
+        rows = [row for line in lines for row in set_fingerprints_apart(line, label)]
+        self.setPlainText("\n".join(rows).rstrip())
 
 
 class CertificatePanel(QGroupBox):
