@@ -63,6 +63,16 @@ def local_account(account_id: str) -> str:
     return f"{account_id}{LOCAL_SUFFIX}"
 
 
+def is_local_account(store_account: str) -> bool:
+    """True for the store account of imported mail (`<id>@local`): no server behind it."""
+    return store_account.endswith(LOCAL_SUFFIX)
+
+
+def owner_account(store_account: str) -> str:
+    """The configured account a store account belongs to (`work@local` -> `work`)."""
+    return store_account.removesuffix(LOCAL_SUFFIX)
+
+
 def maildir_flags(filename: str) -> Flag:
     match = _MAILDIR_INFO.search(filename)
     flags = Flag.NONE

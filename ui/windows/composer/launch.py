@@ -32,6 +32,20 @@ def _first_account(engine: Engine) -> Account:
     return accounts[0]
 
 
+def _owner(engine: Engine, store_account: str) -> Account:
+    """The account a message's folder belongs to: imported mail (`work@local`) answers from
+    the account it was imported into, or the first account if that one was removed."""
+    from kittiwake.client.importexport import is_local_account, owner_account
+
+    if not is_local_account(store_account):
+        return engine.account(store_account)
+    owner = owner_account(store_account)
+    for account in engine.accounts():
+        if account.id == owner:
+            return account
+    return _first_account(engine)
+
+
 def _draft_for(engine: Engine, kind: str, message_id: int) -> tuple[str, Draft]:
     if kind == "new" or not message_id:
         account = _first_account(engine)
@@ -44,7 +58,7 @@ def _draft_for(engine: Engine, kind: str, message_id: int) -> tuple[str, Draft]:
             "The message's text is not on this computer yet.",
             "Connect to download it, then try again.",
         )
-    account = engine.account(folder.account)
+    account = _owner(engine, folder.account)
     # The message's own account first, so the reply goes out from where it came in.
     identities = list(account.identities) or list(_first_account(engine).identities)
     if kind.startswith("reply"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -53,6 +54,25 @@ def test_a_saved_draft_reopens(qtbot: QtBot, offline_engine: Engine) -> None:
     assert again.subject.text() == "Unfinished"
     with pytest.raises(CommandFailed):
         open_saved_draft(offline_engine, "work", "<gone@example.test>")
+
+
+def test_a_reply_to_imported_mail_comes_from_the_account_it_was_imported_into(
+    qtbot: QtBot, offline_engine: Engine, tmp_path: Path
+) -> None:
+    mbox = tmp_path / "Old.mbox"
+    mbox.write_bytes(
+        b"From carol@example.test Mon Jan  1 00:00:00 2024\n"
+        b"From: Carol <carol@example.test>\nTo: alice@example.test\nSubject: Archived\n"
+        b"Message-ID: <old-1@example.test>\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n\n"
+        b"An old note.\n"
+    )
+    report = offline_engine.import_mail("work", mbox, folder="Old")
+    (summary,) = offline_engine.messages(report.folder_id).rows
+    window = open_composer(offline_engine, "reply", summary.id)
+    qtbot.addWidget(window)
+    assert window.account == "work"
+    assert window.to.text() == "Carol <carol@example.test>"
+    assert window.current_draft(strict=False).in_reply_to == "<old-1@example.test>"
 
 
 def test_replying_to_a_message_not_downloaded_says_so(offline_engine: Engine) -> None:
