@@ -9,8 +9,8 @@ the timer the same way without the leak, so qasync's timer object uses it instea
 PySide6 6.12.0's SignalInstance.emit() and .disconnect() return True/False without taking the
 reference they hand over (measured: each call takes one reference off True, or off False), so
 after some thousands of signals Python aborts with "bool_dealloc" (Python 3.11's bools are not
-immortal). The wrapper gives the reference back. pyproject excludes 6.12.0; this guard covers
-any other release with the same bug.
+immortal). When that is detected, True and False get a reference count no session can drain.
+pyproject excludes 6.12.0; this guard covers any other release with the same bug.
 
 Each workaround is applied only when its bug is present (checked once at start-up), so a fixed
 PySide6 keeps its own methods.
@@ -19,12 +19,10 @@ PySide6 keeps its own methods.
 from __future__ import annotations
 
 import ctypes
-import functools
 import sys
 from collections.abc import Callable
-from typing import Any
 
-from PySide6.QtCore import QAbstractEventDispatcher, QObject, Signal, SignalInstance
+from PySide6.QtCore import QAbstractEventDispatcher, QObject, Signal
 
 
 def kill_timer_leaks_none() -> bool:
@@ -91,25 +89,24 @@ def disconnect_leaks_bools() -> bool:
     return _drains(True, connect_and_disconnect)
 
 
-def _give_back_bool(method: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def call(self: SignalInstance, *args: Any, **kwargs: Any) -> Any:
-        result = method(self, *args, **kwargs)
-        if result is True or result is False:
-            ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
-        return result
-
-    call._kittiwake_patched = True  # type: ignore[attr-defined]
-    return call
+# Python 3.12 made True and False immortal; this gives 3.11 the same property. Wrapping
+# SignalInstance.emit instead would break `signal.connect(other.emit)`, which PySide6 only
+# recognises as a signal-to-signal connection when `emit` is its own method.
+_IMMORTAL = 1 << 40
 
 
-def patch_signal_bools() -> list[str]:
-    """Call once at start-up. The names of the SignalInstance methods that were wrapped."""
-    patched = []
-    for name, leaks in (("emit", emit_leaks_bools), ("disconnect", disconnect_leaks_bools)):
-        method = getattr(SignalInstance, name)
-        if getattr(method, "_kittiwake_patched", False) or not leaks():
-            continue
-        setattr(SignalInstance, name, _give_back_bool(method))
-        patched.append(name)
-    return patched
+def _make_immortal(value: object) -> None:
+    refcount = ctypes.c_ssize_t.from_address(id(value))  # ob_refcnt leads every PyObject
+    if refcount.value < _IMMORTAL:
+        refcount.value += _IMMORTAL
+
+
+def patch_signal_bools() -> bool:
+    """Call once at start-up. True when the bug was found and the bools made immortal."""
+    if sys.getrefcount(True) >= _IMMORTAL:
+        return False  # done already (or a Python whose bools are immortal)
+    if not (emit_leaks_bools() or disconnect_leaks_bools()):
+        return False
+    _make_immortal(True)
+    _make_immortal(False)
+    return True

@@ -1,9 +1,11 @@
-"""The qasync timer workaround: many call_later timers leave None's reference count alone."""
+"""The PySide6 workarounds: qasync timers leave None alone, signals cannot drain True/False."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+
+from PySide6.QtWidgets import QApplication
 
 from kittiwake.ui.windows.main.qt_fixes import kill_timer_leaks_none, patch_qasync_timers
 
@@ -22,31 +24,30 @@ def test_many_asyncio_timers_do_not_drain_none(qasync_loop: asyncio.AbstractEven
     assert isinstance(kill_timer_leaks_none(), bool)
 
 
-def test_signals_leave_the_bools_alone_once_patched() -> None:
+def test_signals_cannot_drain_the_bools_once_patched(qapp: QApplication) -> None:
     from PySide6.QtCore import QObject, Signal
 
-    from kittiwake.ui.windows.main.qt_fixes import (
-        disconnect_leaks_bools,
-        emit_leaks_bools,
-        patch_signal_bools,
-    )
+    from kittiwake.ui.windows.main.qt_fixes import patch_signal_bools
 
     patch_signal_bools()
-    patch_signal_bools()  # twice is harmless: nothing is wrapped twice
+    assert patch_signal_bools() is False  # nothing is done twice
 
     class Source(QObject):
         changed = Signal(int)
+        relayed = Signal(int)
 
     source = Source()
     seen: list[int] = []
-    source.changed.connect(seen.append)
-    before_true, before_false = sys.getrefcount(True), sys.getrefcount(False)
+    source.relayed.connect(seen.append)
+    # A signal-to-signal connection through `.emit` still works (a wrapped emit broke it).
+    source.changed.connect(source.relayed.emit)
     for number in range(3000):
         source.changed.emit(number)
-    source.changed.disconnect(seen.append)
-    # Unpatched on PySide6 6.12.0, 3,000 emits take 3,000 references off True.
-    assert sys.getrefcount(True) > before_true - 100
-    assert sys.getrefcount(False) > before_false - 100
+    source.changed.disconnect(source.relayed.emit)
     assert seen == list(range(3000))
-    assert not emit_leaks_bools()
-    assert not disconnect_leaks_bools()
+    # On PySide6 6.12.0, 3,000 emits take 3,000 references off True: a small process would
+    # abort at exit with bool_dealloc unless the count can no longer reach zero.
+    from kittiwake.ui.windows.main.qt_fixes import emit_leaks_bools
+
+    if emit_leaks_bools():
+        assert sys.getrefcount(True) > 1 << 39 and sys.getrefcount(False) > 1 << 39
