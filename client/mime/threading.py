@@ -245,13 +245,13 @@ class Threader:
             return _new(Added, (tid, ()))
         seen = self._by_subject.get(base) if base and is_reply else None
         if seen is not None and abs(summary.date - seen[1]) <= self._window:
-            tid = thread.get(seen[0])
-            if tid is not None:  # (None only if that thread was removed since)
+            joined = thread.get(seen[0])
+            if joined is not None:  # (None only if that thread was removed since)
                 self._parent[node] = seen[0]
-                thread[node] = tid
-                self._members[tid].append(node)
+                thread[node] = joined
+                self._members[joined].append(node)
                 self._note_subject(node, base, summary.date)
-                return _new(Added, (tid, ()))
+                return _new(Added, (joined, ()))
         # A conversation of its own; its subject is noted for reference-less replies to come
         # (inline _note_subject: a new thread can only take over an unknown or stale entry).
         tid = summary.key
