@@ -72,6 +72,7 @@ if TYPE_CHECKING:
     from kittiwake.client.sync.worker import SyncWorker
 
 CACHE_FILE = "cache.sqlite3"
+WORKER_CACHE_KIB = 16 * 1024  # the worker connection's SQLite page cache
 Listener = Callable[[Event], None]
 T = TypeVar("T")
 
@@ -329,9 +330,11 @@ class Engine:
     def _worker_engine(self) -> Engine:
         """The worker's twin, made on the worker's thread: same home, accounts, passwords and
         policy, its own connection to the cache (one per thread), no worker of its own."""
-        twin = Engine(
-            self.paths, Store.open(cache_path(self.paths)), self.resolver, policy=self.policy
-        )
+        store = Store.open(cache_path(self.paths))
+        # The worker writes batches and looks rows up by key; the big page cache is for the GUI
+        # connection's paging through 100,000-row folders. A second 64 MiB would only be memory.
+        store.db.conn.execute(f"PRAGMA cache_size = -{WORKER_CACHE_KIB}")
+        twin = Engine(self.paths, store, self.resolver, policy=self.policy)
         twin.add_listener(self._hand_over)
         return twin
 
