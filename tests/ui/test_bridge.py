@@ -23,7 +23,7 @@ class Cycle:
 
 
 def test_cycles_made_by_another_thread_are_collected_on_the_gui_thread(qtbot: QtBot) -> None:
-    collector = GuiThreadCollector(interval_ms=10)
+    collector = GuiThreadCollector(busy_ms=10, idle_ms=10)
     collector.install()
     try:
         assert not gc.isenabled()
@@ -56,5 +56,9 @@ def test_a_pass_collects_only_what_is_due() -> None:
         collector.thresholds = (0, 1_000_000, 1_000_000)
         Cycle()
         assert collector.collect() == 0  # only the young generation
+        assert collector.timer.interval() == collector.busy_ms  # garbage accrues: soon again
+        collector.thresholds = (1_000_000, 1_000_000, 1_000_000)
+        assert collector.collect() == -1
+        assert collector.timer.interval() == collector.idle_ms  # nothing due: slower
     finally:
         collector.uninstall()
