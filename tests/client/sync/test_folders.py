@@ -85,3 +85,26 @@ async def test_dovecot_special_use_and_folder_operations(mail_server: MailServer
         assert "Done" not in mail_server.doveadm("mailbox", "list", "-u", user.name).split()
     finally:
         await client.logout()
+
+
+async def test_counters_are_asked_only_once_there_is_a_cache_to_compare(
+    mail_server: MailServer,
+) -> None:
+    from tests.client.sync.helpers import record_commands
+
+    user = mail_server.new_user()
+    store = Store.open(":memory:")
+    client = await ImapClient.connect(mail_server.endpoint("imaps"), user.credentials())
+    try:
+        sent = record_commands(client)
+        listing = FolderList(client, store, "acct")
+        await listing.refresh()  # a first sync: nothing cached, so no STATUS per folder
+        assert sent[-1].startswith("LIST") and "STATUS" not in sent[-1]
+        assert listing.statuses == {}
+        inbox = store.folders.find("acct", "INBOX")
+        assert inbox is not None
+        store.folders.set_sync_state(inbox.id, uidvalidity=1, uidnext=1, highestmodseq=1)
+        await listing.refresh()
+        assert "STATUS" in sent[-1] and "INBOX" in listing.statuses
+    finally:
+        await client.logout()
