@@ -99,6 +99,7 @@ class Engine:
         self.policy = policy or BodyPolicy()
         self._listeners: list[Listener] = []
         self._online: dict[str, bool] = {}
+        self._reconnected: set[str] = set()  # online again: the outbox goes at the next sync
         # Background mode (run_in_background): the worker, its engine (a twin with its own
         # Store, used only on the worker's thread) and the loop its events are handed to.
         self._worker: SyncWorker[Engine] | None = None
@@ -381,6 +382,8 @@ class Engine:
     def _emit(self, event: Event) -> None:
         if isinstance(event, OnlineStateChanged):
             self._online[event.account] = event.online
+            if event.online:
+                self._reconnected.add(event.account)
         for listener in list(self._listeners):
             listener(event)
 
@@ -448,8 +451,16 @@ class Engine:
     def _local_ops(self, account: str) -> LocalOps:
         from kittiwake.client.sync.operations import LocalOps
 
-        remote = self.account(account).incoming_protocol is IncomingProtocol.IMAP
-        return LocalOps(self.store, account, remote=remote)
+        return LocalOps(self.store, account, remote=self._remote(account))
+
+    def _remote(self, account: str) -> bool:
+        """Whether the account's changes are replayed to a server: IMAP yes; POP3 and
+        imported mail (`<id>@local`, no server behind it) keep them in the cache."""
+        from kittiwake.client.importexport import is_local_account
+
+        if is_local_account(account):
+            return False
+        return self.account(account).incoming_protocol is IncomingProtocol.IMAP
 
     def _by_account(self, message_ids: Sequence[int]) -> dict[str, list[MessageSummary]]:
         groups: dict[str, list[MessageSummary]] = {}
@@ -489,7 +500,7 @@ class Engine:
         from kittiwake.client.sync.operations import Kind
 
         for account, rows in self._by_account(message_ids).items():
-            remote = self.account(account).incoming_protocol is IncomingProtocol.IMAP
+            remote = self._remote(account)
             with self.store.transaction(durable=True) as conn:
                 for row in rows:
                     words = (set(row.keywords) | set(add)) - set(remove)
@@ -767,8 +778,19 @@ class Engine:
         return minutes * 60.0
 
     async def _before_online_sync(self, account: str) -> None:
-        """Local changes go to the server before its state is read back."""
+        """Local changes go to the server before its state is read back. Right after a
+        (re)connection the outbox goes at once, retry delays or not: those delays were
+        counting down while we were offline, and the user expects mail written offline to
+        leave as soon as the connection is back."""
+        from kittiwake.client.store.queue import OutboxState
+
         await self.replay(account)
+        if account in self._reconnected:
+            self._reconnected.discard(account)
+            waiting = self.store.outbox.list(account)
+            if any(item.state is OutboxState.QUEUED for item in waiting):
+                await self.send_outbox(account, now=True)
+                return
         due = self.store.outbox.due(int(time.time()), limit=1000)
         if any(item.account == account for item in due):
             await self.send_outbox(account, now=False)

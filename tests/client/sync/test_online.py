@@ -341,6 +341,41 @@ async def test_engine_replays_and_sends_before_each_sync(
             await engine.stop_online()
 
 
+async def test_mail_written_offline_leaves_as_soon_as_the_connection_is_back(
+    tmp_path: Path,
+    mail_server: MailServer,
+    keyring_in_memory: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    from kittiwake.client.store.queue import OutboxState
+    from kittiwake.client.sync import outbox
+
+    user = mail_server.new_user()
+    add_account(tmp_path, mail_server, user, monkeypatch)
+    with Engine.open(tmp_path) as engine:
+        raw = (
+            f"From: <{user.address}>\r\nTo: <{user.address}>\r\nSubject: From the ferry\r\n"
+            "\r\nWritten offline.\r\n"
+        ).encode()
+        item_id = outbox.enqueue(engine.store, CLI_ACCOUNT, raw, address=user.address)
+        # An attempt failed while offline: its retry is an hour away, and so is the next poll.
+        engine.store.outbox.set_state(
+            item_id, OutboxState.QUEUED, error="offline", next_attempt=int(time.time()) + 3600
+        )
+        record = Recorder()
+        engine.add_listener(record)
+        engine.start_online(poll_interval=3600.0, backoff=FAST)
+        try:
+            await record.until(lambda e: isinstance(e, SyncFinished))
+            sent = engine.store.outbox.get(item_id)
+            assert sent is not None and sent.state is OutboxState.SENT
+            await mail_server.await_messages(user, 1, timeout=30)
+        finally:
+            await engine.stop_online()
+
+
 async def test_untrusted_certificate_stops_without_retrying(mail_server: MailServer) -> None:
     from kittiwake.client.net.errors import CertificateError
 

@@ -59,13 +59,6 @@ MBOX = (
     b"\n"
 )
 
-# Until the engine routes `<id>@local` accounts to LocalOps(remote=False) (see the issue 6
-# report: Engine._local_ops and Engine.set_keywords look the store account up as a configured
-# one and raise ConfigError), actions on local messages fail. Remove this mark when it lands.
-LOCAL_ACTIONS_NEED_ENGINE = pytest.mark.xfail(
-    strict=True, reason="Engine._local_ops/set_keywords do not know `<id>@local` accounts yet"
-)
-
 
 def add_account(home: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("secret\n"))
@@ -402,7 +395,6 @@ def _local_id(box: Box) -> int:
     return folder.id
 
 
-@LOCAL_ACTIONS_NEED_ENGINE
 def test_actions_on_local_messages_stay_local(box: Box, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("saved", "kept"):
         source = box.files / f"{name}.mbox"
