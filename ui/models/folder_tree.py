@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QIcon, QStandardItem, QStandardItemModel
 
+from kittiwake.client.accounts.model import Account
 from kittiwake.client.engine import Engine
 from kittiwake.client.importexport import LOCAL_SUFFIX
 from kittiwake.client.store.model import Folder, Role
@@ -87,17 +88,42 @@ class FolderTreeModel(QStandardItemModel):
         self._bold.setBold(True)
         self.setColumnCount(2)
         self._drag_accounts: tuple[bytes, frozenset[str]] = (b"", frozenset())
+        self._shape: tuple[object, ...] = ()
         self.rebuild()
 
     # --- building ----------------------------------------------------------------------------
 
+    def refresh(self) -> bool:
+        """After a FolderListChanged: rebuild only when the tree's rows would differ (the
+        engine also sends it for moves, deletes and Outbox counts); otherwise update the counts
+        in place, so the view keeps its rows, selection and persistent indexes. True when it
+        rebuilt."""
+        accounts, folders = self.engine.accounts(), self.engine.folders()
+        if self._shape_of(accounts, folders) == self._shape:
+            self._update_counts(folders)
+            return False
+        self._rebuild(accounts, folders)
+        return True
+
+    def _shape_of(
+        self, accounts: Sequence[Account], folders: Sequence[Folder]
+    ) -> tuple[object, ...]:
+        # Everything a row is built from, counts excepted (those change in place).
+        return (
+            tuple((a.id, a.display_name, a.address) for a in accounts),
+            tuple(sorted((f.id, f.account, f.name, f.delimiter, f.role) for f in folders)),
+            self.engine.outbox_count() > 0,
+        )
+
     def rebuild(self) -> None:
+        self._rebuild(self.engine.accounts(), self.engine.folders())
+
+    def _rebuild(self, accounts: Sequence[Account], folders: Sequence[Folder]) -> None:
         # Rows only: clear() would drop the columns and with them the view's header setup.
         self.removeRows(0, self.rowCount())
         self._drag_accounts = (b"", frozenset())
+        self._shape = self._shape_of(accounts, folders)
         root = self.invisibleRootItem()
-        accounts = self.engine.accounts()
-        folders = self.engine.folders()
         if accounts:
             unified = self._item(self.tr("All Inboxes"), Kind.UNIFIED, role_icon(Role.INBOX))
             root.appendRow([unified, self._count_item()])
@@ -121,7 +147,7 @@ class FolderTreeModel(QStandardItemModel):
             self._add_folders(node, [f for f in folders if f.account == account.id])
         names = {a.id: a.display_name or a.id for a in accounts}
         self._add_local(root, [f for f in folders if is_local(f.account)], names)
-        self.update_counts()
+        self._update_counts(folders)
         self.sig_rebuilt.emit()
 
     def _add_local(
@@ -212,8 +238,12 @@ class FolderTreeModel(QStandardItemModel):
     # --- counts ------------------------------------------------------------------------------
 
     def update_counts(self) -> None:
-        """Unread counts from the cache's counters, in place (selection and expansion stay)."""
-        folders = {f.id: f for f in self.engine.folders()}
+        """Unread counts from the cache's counters, in place (selection and expansion stay):
+        each changed row's items emit dataChanged, nothing is reset."""
+        self._update_counts(self.engine.folders())
+
+    def _update_counts(self, folder_list: Sequence[Folder]) -> None:
+        folders = {f.id: f for f in folder_list}
         inbox_unread = sum(f.unread_count for f in folders.values() if f.role is Role.INBOX)
         for item in self.items():
             kind = item.data(KIND_ROLE)
@@ -223,7 +253,10 @@ class FolderTreeModel(QStandardItemModel):
             elif kind == Kind.UNIFIED:
                 self._set_unread(item, inbox_unread)
             elif kind == Kind.OUTBOX:
-                self._sibling(item).setText(str(self.engine.outbox_count()))
+                count = self._sibling(item)
+                text = str(self.engine.outbox_count())
+                if count.text() != text:
+                    count.setText(text)
 
     def _set_unread(self, item: QStandardItem, unread: int) -> None:
         if item.data(UNREAD_ROLE) == unread and item.font().bold() == (unread > 0):

@@ -524,19 +524,24 @@ class MainWindow(QMainWindow):
     def _apply_pending(self) -> None:
         self._refresh.stop()
         pending, self._pending = self._pending, set()
+        rebuilt = False
         if "folders" in pending:
-            # The same row again, virtual ones included (All Inboxes, the Outbox): its list
-            # source is unchanged, so no "chosen" signal, no reset search.
+            # A real change of the folder list rebuilds the tree; the engine's other
+            # FolderListChanged (moves, deletes, the Outbox) only update counts in place.
             current = self.folders.key_of(self.folder_pane.currentIndex())
             self.folder_pane.blockSignals(True)
-            self.folders.rebuild()
-            self.folder_pane.setCurrentIndex(self.folders.index_of_key(current))
+            rebuilt = self.folders.refresh()
+            if rebuilt:
+                # The same row again, virtual ones included (All Inboxes, the Outbox): its
+                # list source is unchanged, so no "chosen" signal, no reset search.
+                self.folder_pane.setCurrentIndex(self.folders.index_of_key(current))
             self.folder_pane.blockSignals(False)
             if self._awaiting_inbox and self.folders.first_inbox().isValid():
                 self.open_first_inbox()  # a first sync brought the Inbox: the user sees it
+                return  # which set the list's source: nothing left to reload
         elif "counts" in pending:
             self.folders.update_counts()
-        if "rows" in pending or "folders" in pending:
+        if "rows" in pending or rebuilt:
             self._reload_keeping_selection()
         elif "flags" in pending:
             self.messages.refresh_rows()

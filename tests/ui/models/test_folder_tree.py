@@ -210,3 +210,38 @@ def test_first_inbox_is_the_servers_never_a_local_folder(
     model.rebuild()
     assert any(i.data(KIND_ROLE) == Kind.FOLDER for i in model.items())
     assert not model.first_inbox().isValid()
+
+
+def test_refresh_without_a_folder_list_change_updates_counts_in_place(
+    qtbot: QtBot, engine: Engine
+) -> None:
+    from PySide6.QtCore import QPersistentModelIndex
+
+    from tests.ui.models.synthetic import headers
+
+    model = FolderTreeModel(engine)
+    inbox = engine.folder(ACCOUNT, "INBOX")
+    kept = QPersistentModelIndex(model.index_of_folder(inbox.id))
+    resets: list[str] = []
+    model.modelReset.connect(lambda: resets.append("reset"))
+    model.rowsRemoved.connect(lambda *_: resets.append("removed"))
+    changed: list[int] = []
+    model.dataChanged.connect(lambda top, *_: changed.append(top.row()))
+    engine.store.messages.upsert_headers(inbox.id, headers(3, start=31))  # 31, 33 unread
+    assert model.refresh() is False  # the same folders: no rebuild
+    assert resets == [] and kept.isValid()
+    assert kept.data(UNREAD_ROLE) == 11 and kept.sibling(kept.row(), 1).data() == "11"
+    assert model.index_of_kind(Kind.UNIFIED).data(UNREAD_ROLE) == 11
+    assert kept.row() in changed
+
+
+def test_refresh_rebuilds_when_the_folder_list_changes(qtbot: QtBot, engine: Engine) -> None:
+    model = FolderTreeModel(engine)
+    account = model.index(1, 0)
+    before = model.rowCount(account)
+    engine.store.folders.upsert(FolderInfo(ACCOUNT, "Receipts", "/", None))
+    with qtbot.waitSignal(model.sig_rebuilt, timeout=0):
+        assert model.refresh() is True
+    account = model.index(1, 0)
+    assert model.rowCount(account) == before + 1
+    assert "Receipts" in [i.data() for i in children(model, account)]

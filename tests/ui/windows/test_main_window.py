@@ -423,3 +423,30 @@ def test_the_first_sync_does_not_take_a_row_the_user_chose(
     window.folder_pane.setCurrentIndex(window.folders.index_of_kind(Kind.ACCOUNT))
     first_run.wait(synced)
     assert current_key(window) == f"account:{ACCOUNT}"
+
+
+def test_new_mail_updates_the_folder_count_without_rebuilding_the_tree(
+    qtbot: QtBot, synced: Synced
+) -> None:
+    from PySide6.QtCore import QPersistentModelIndex
+
+    from kittiwake.client.events import MessagesAdded
+    from tests.ui.models.synthetic import headers
+
+    window = open_window(qtbot, synced)
+    inbox = synced.folder("INBOX")
+    kept = QPersistentModelIndex(window.folders.index_of_folder(inbox.id))
+    before = inbox_unread(window, synced)
+    resets: list[str] = []
+    window.folders.modelReset.connect(lambda: resets.append("reset"))
+    window.folders.rowsRemoved.connect(lambda *_: resets.append("removed"))
+    window.folders.sig_rebuilt.connect(lambda: resets.append("rebuilt"))
+    synced.engine.store.messages.upsert_headers(
+        inbox.id, headers(1, start=9000)
+    )  # uid % 3 == 0: unread
+    synced.engine._emit(MessagesAdded(ACCOUNT, inbox.id, (9000,)))
+    synced.engine._emit(FolderListChanged(ACCOUNT))  # as a sync also says: nothing new
+    window._apply_pending()
+    assert resets == [] and kept.isValid()
+    assert int(kept.data(UNREAD_ROLE)) == before + 1
+    assert "Synthetic message 009000" in subjects(window)
