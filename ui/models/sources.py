@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from kittiwake.client.engine import Engine
-from kittiwake.client.store.model import MessageSummary, PageCursor, SortKey
+from kittiwake.client.store.model import Folder, MessageSummary, PageCursor, Role, SortKey
 
 
 class ListSource(Protocol):
@@ -88,6 +88,59 @@ class QuerySource:
 
     def shows_folder(self, folder_id: int) -> bool:
         return self.folder_id is None or folder_id == self.folder_id
+
+
+UNIFIED_QUERY = "in:inbox"
+
+
+def is_inbox(folder: Folder) -> bool:
+    """The folders `in:inbox` matches (client/store/search/compile.py: the name INBOX in any
+    ASCII case, or the Inbox role), so the unified list is the same with or without a filter."""
+    return folder.role is Role.INBOX or folder.name.lower() == "inbox"
+
+
+@dataclass
+class InboxesSource:
+    """All Inboxes without a filter: the rows of `in:inbox`, read cheaply.
+
+    The search would gather every Inbox message and sort them for each page (a temporary
+    B-tree: ~60-90 ms at 20,000 messages, on every reload during a sync). Here the count is the
+    sum of the Inboxes' maintained counters, and a page is a k-way merge of one indexed seek
+    per Inbox (keyset cursors, as FolderSource), newest first with the search's tie-break
+    (date, then id). Only a jump to a page no earlier page led to falls back to the search."""
+
+    engine: Engine
+    _inboxes: list[int] = field(default_factory=list, repr=False)
+    # offset -> where each Inbox's next rows start (None: at its newest)
+    _cursors: dict[int, dict[int, PageCursor | None]] = field(default_factory=dict, repr=False)
+
+    def count(self) -> int:
+        self._cursors.clear()  # called on every (re)load: rows may have come or gone
+        inboxes = [f for f in self.engine.folders() if is_inbox(f)]
+        self._inboxes = [f.id for f in inboxes]
+        return sum(f.total_count for f in inboxes)
+
+    def rows(self, offset: int, limit: int) -> list[MessageSummary]:
+        start = self._cursors.get(offset)
+        if start is None and offset == 0:
+            start = dict.fromkeys(self._inboxes)
+        if start is None:
+            return self.engine.search_page(UNIFIED_QUERY, offset=offset, limit=limit)
+        candidates: list[MessageSummary] = []
+        for folder_id, cursor in start.items():
+            page = self.engine.messages(folder_id, limit=limit, after=cursor)
+            candidates.extend(page.rows)
+        candidates.sort(key=lambda m: (m.date, m.id), reverse=True)
+        rows = candidates[:limit]
+        if len(rows) == limit:
+            after = dict(start)
+            for row in rows:  # newest first: each Inbox's last taken row is its new cursor
+                after[row.folder_id] = PageCursor(row.date, row.id)
+            self._cursors[offset + limit] = after
+        return rows
+
+    def shows_folder(self, folder_id: int) -> bool:
+        return folder_id in self._inboxes
 
 
 @dataclass

@@ -37,7 +37,14 @@ from kittiwake.ui.models.folder_tree import (
     is_local,
 )
 from kittiwake.ui.models.message_list import MessageListModel
-from kittiwake.ui.models.sources import FolderSource, ListSource, QuerySource, TagSource
+from kittiwake.ui.models.sources import (
+    UNIFIED_QUERY,
+    FolderSource,
+    InboxesSource,
+    ListSource,
+    QuerySource,
+    TagSource,
+)
 from kittiwake.ui.models.tags import default_tags
 from kittiwake.ui.windows.main import import_export
 from kittiwake.ui.windows.main.actions import MainActions
@@ -256,7 +263,9 @@ class MainWindow(QMainWindow):
         if tag:
             return TagSource(self.engine, tag, folder_id)
         if kind == Kind.UNIFIED:
-            return QuerySource(self.engine, f"in:inbox {quick}".strip())
+            if not quick:  # the common case, and reloaded on every sync burst: made cheap
+                return InboxesSource(self.engine)
+            return QuerySource(self.engine, f"{UNIFIED_QUERY} {quick}".strip())
         if kind == Kind.FOLDER and folder_id is not None:
             if quick:
                 return QuerySource(self.engine, quick, folder_id)
