@@ -106,8 +106,11 @@ class Database:
                 hook()
 
     def close(self) -> None:
-        # optimize keeps the planner's statistics fresh for the next start (cheap, bounded).
+        # optimize keeps the planner's statistics fresh for the next start. analysis_limit
+        # bounds it: unbounded, it re-ran a full ANALYZE of messages on every close (the empty
+        # partial FTS-key index never gets statistics), 120-210 ms of a no-change sync.
         try:
+            self.conn.execute("PRAGMA analysis_limit = 400")
             self.conn.execute("PRAGMA optimize")
         finally:
             self.conn.close()

@@ -82,3 +82,79 @@ async def test_verifying_contexts_are_built_once_per_ca_file_version(ca_file: Pa
     assert await context_for(endpoint) is not first
     pinned = Endpoint("127.0.0.1", 993, pinned_sha256="AB" * 32)
     assert (await context_for(pinned)).verify_mode == ssl.CERT_NONE
+
+
+def _hashed_ca_dir(directory: Path, ca_pem: str) -> Path:
+    """A CA directory the way update-ca-certificates lays one out: <subject hash>.0 links."""
+    import subprocess
+
+    directory.mkdir()
+    pem = directory / "test-ca.pem"
+    pem.write_text(ca_pem)
+    subject_hash = subprocess.run(
+        ["openssl", "x509", "-subject_hash", "-noout", "-in", str(pem)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    (directory / f"{subject_hash}.0").symlink_to(pem.name)
+    return directory
+
+
+def _read(path: str) -> str:
+    return Path(path).read_text()
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text)
+
+
+async def _handshake(context: ssl.SSLContext, server: ssl.SSLContext) -> None:
+    import asyncio
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    listener = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=server)
+    port = listener.sockets[0].getsockname()[1]
+    try:
+        _reader, writer = await asyncio.open_connection(
+            "127.0.0.1", port, ssl=context, server_hostname="localhost"
+        )
+        writer.close()
+    finally:
+        listener.close()
+
+
+async def test_the_system_store_is_read_lazily_from_its_hashed_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.servers.certs import test_certificates
+
+    certs = test_certificates()
+    ca_dir = _hashed_ca_dir(tmp_path / "certs", _read(certs.ca_file))
+    # The distribution's bundle sits in the directory it repeats: not parsed up front.
+    _write(ca_dir / "ca-certificates.crt", _read(certs.ca_file))
+    monkeypatch.setenv("SSL_CERT_DIR", str(ca_dir))
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_dir / "ca-certificates.crt"))
+    context = tls.verifying_context()
+    assert context.cert_store_stats()["x509_ca"] == 0  # nothing parsed before a handshake
+    await _handshake(context, certs.server_context("valid"))  # the CA is found on demand
+    with pytest.raises(ssl.SSLCertVerificationError):
+        await _handshake(tls.verifying_context(), certs.server_context("untrusted"))
+
+
+async def test_a_bundle_file_outside_the_directory_is_still_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.servers.certs import test_certificates
+
+    certs = test_certificates()
+    empty = tmp_path / "empty"
+    _write(empty / "00000000.0", "")  # a hashed directory without our CA
+    company = tmp_path / "company-ca.pem"
+    _write(company, _read(certs.ca_file))
+    monkeypatch.setenv("SSL_CERT_DIR", str(empty))
+    monkeypatch.setenv("SSL_CERT_FILE", str(company))
+    await _handshake(tls.verifying_context(), certs.server_context("valid"))
