@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from kittiwake.client.mime.addresses import Address
     from kittiwake.client.mime.compose import Draft
     from kittiwake.client.mime.display import DisplayMessage
+    from kittiwake.client.store.indexing import BackgroundIndexer
     from kittiwake.client.sync.backoff import Backoff
     from kittiwake.client.sync.online import OnlineSession
     from kittiwake.client.sync.operations import LocalOps
@@ -103,6 +104,7 @@ class Engine:
         # Background mode (run_in_background): the worker, its engine (a twin with its own
         # Store, used only on the worker's thread) and the loop its events are handed to.
         self._worker: SyncWorker[Engine] | None = None
+        self._indexer: BackgroundIndexer | None = None
         self._home_loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
@@ -128,7 +130,10 @@ class Engine:
         transaction rolled back; queued operations and the outbox are durable already), then
         close this thread's connection."""
         worker, self._worker = self._worker, None
+        indexer, self._indexer = self._indexer, None
         try:
+            if indexer is not None:
+                indexer.stop()  # uncommitted index work is simply done again next time
             if worker is not None:
                 worker.stop()
         finally:
@@ -216,6 +221,22 @@ class Engine:
     def index_pending(self, limit: int = 500) -> int:
         """Index up to `limit` messages waiting for the full-text index (0: caught up)."""
         return self.store.index_pending(limit, extract_text)
+
+    # Seconds a search waits for the background indexer before it searches what is indexed.
+    INDEX_WAIT = 2.0
+
+    async def catch_up_index(self) -> None:
+        """Before a search: what the last sync stored gets indexed. In background mode the
+        indexer's thread does it and this waits at most INDEX_WAIT (a search of what is indexed
+        beats a frozen search box); otherwise it indexes here, in slices that let the loop run."""
+        if self._indexer is not None:
+            self._indexer.wake()
+            await asyncio.to_thread(self._indexer.wait_idle, self.INDEX_WAIT)
+            return
+        indexed = self.index_pending(200)
+        while indexed:
+            await asyncio.sleep(0)  # one slice at a time: the loop keeps running
+            indexed = self.index_pending(200)
 
     def search(
         self, query: str, *, account: str | None = None, limit: int = 100, catch_up: bool = True
@@ -322,6 +343,11 @@ class Engine:
         )
         worker.start()
         self._worker = worker
+        # Full-text indexing on a thread of its own (and a process pool for big batches), so
+        # neither the sync nor the GUI waits for it; woken by every sync that stores mail.
+        from kittiwake.client.store.indexing import BackgroundIndexer
+
+        self._indexer = BackgroundIndexer(cache_path(self.paths)).start()
 
     @property
     def worker(self) -> SyncWorker[Engine] | None:
@@ -384,6 +410,8 @@ class Engine:
             self._online[event.account] = event.online
             if event.online:
                 self._reconnected.add(event.account)
+        elif isinstance(event, MessagesAdded | SyncFinished) and self._indexer is not None:
+            self._indexer.wake()
         for listener in list(self._listeners):
             listener(event)
 

@@ -222,6 +222,32 @@ async def test_background_sync_equals_the_in_loop_sync_and_its_events_reach_this
     assert not worker_threads()
 
 
+async def test_the_background_indexer_makes_synced_mail_searchable(
+    tmp_path: Path,
+    mail_server: MailServer,
+    keyring_in_memory: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    user = mail_server.new_user()
+    fill(mail_server, user, 3)
+    mail_server.save(user, message(9, subject="Minutes").replace(b"number 9", b"quorum 9"))
+    add_account(tmp_path, mail_server, user, monkeypatch)
+    with Engine.open(tmp_path, background=True) as engine:
+        (result,) = await engine.sync(ACCOUNT)
+        assert result.ok
+        # The sync woke the indexer; nothing is indexed on this thread.
+        monkeypatch.setattr(engine, "index_pending", _never_here)
+        await engine.catch_up_index()
+        hits = engine.search("quorum", catch_up=False)
+        assert [hit.subject for hit in hits] == ["Minutes"]
+        assert any(t.name == "kittiwake-indexer" for t in threading.enumerate())
+    assert not any(t.name == "kittiwake-indexer" for t in threading.enumerate())
+
+
+def _never_here(limit: int = 500) -> int:
+    raise AssertionError("the GUI thread indexed")
+
+
 async def test_close_during_a_background_sync_leaves_no_thread_and_a_consistent_cache(
     tmp_path: Path,
     mail_server: MailServer,

@@ -299,11 +299,7 @@ class MainWindow(QMainWindow):
 
     async def _run_search(self) -> None:
         assert self.engine is not None
-        # What the last sync stored is indexed first, in slices, so the loop keeps running.
-        indexed = self.engine.index_pending(200)
-        while indexed:
-            await asyncio.sleep(0)
-            indexed = self.engine.index_pending(200)
+        await self.engine.catch_up_index()  # what the last sync stored, off this thread
         self._reload_source()
         self.sig_search_finished.emit(self.messages.rowCount())
 
