@@ -136,6 +136,7 @@ class GcPauses:
 
     def __init__(self) -> None:
         self.longest: dict[str, float] = {}
+        self.spans: list[tuple[float, float]] = []  # the GUI (main) thread's passes
         self._began: dict[int, float] = {}
         gc.callbacks.append(self._callback)
 
@@ -147,6 +148,8 @@ class GcPauses:
         began = self._began.pop(thread.ident or 0, None)
         if began is not None:
             took = time.perf_counter() - began
+            if thread is threading.main_thread():
+                self.spans.append((began, began + took))
             key = f"{thread.name} gen{info['generation']}"
             self.longest[key] = max(self.longest.get(key, 0.0), took)
 
@@ -157,13 +160,19 @@ class GcPauses:
 
 
 class Heartbeat:
-    """A 5 ms QTimer; the longest gap between its ticks is the longest event-loop stall."""
+    """A 5 ms QTimer; the longest gap between its ticks is the longest event-loop stall.
+
+    Each beat also notes the GUI thread's CPU time: a gap in which the thread used little CPU
+    was spent waiting (for the GIL held by the sync's worker, or for a core on a busy
+    machine), not working; `explain` splits the longest gaps into what ran in them."""
 
     def __init__(self) -> None:
         from PySide6.QtCore import QTimer
 
         self.gaps: list[float] = []
+        self.beats: list[tuple[float, float]] = []  # (wall, this thread's CPU) at each beat
         self.last = time.perf_counter()
+        self.last_cpu = time.thread_time()
         self.timer = QTimer()
         self.timer.setInterval(5)
         self.timer.timeout.connect(self.beat)
@@ -172,6 +181,7 @@ class Heartbeat:
     def beat(self) -> None:
         now = time.perf_counter()
         self.gaps.append(now - self.last)
+        self.beats.append((now, time.thread_time()))
         self.last = now
 
     def report(self) -> str:
@@ -181,6 +191,23 @@ class Heartbeat:
             f"longest event-loop stall {gaps[-1] * 1000:.0f} ms (99th percentile"
             f" {gaps[int(len(gaps) * 0.99)] * 1000:.0f} ms, {len(gaps)} beats)"
         )
+
+    def explain(self, spans: dict[str, list[tuple[float, float]]], worst: int = 3) -> str:
+        """The `worst` longest gaps: the GUI thread's CPU in each, and the time of each kind
+        of span (GC passes, the window's refreshes) that overlapped it."""
+        lines = []
+        order = sorted(
+            range(1, len(self.beats)), key=lambda i: self.beats[i][0] - self.beats[i - 1][0]
+        )
+        for i in reversed(order[-worst:]):
+            (begin, cpu0), (end, cpu1) = self.beats[i - 1], self.beats[i]
+            parts = [f"{(end - begin) * 1000:.0f} ms: GUI thread CPU {(cpu1 - cpu0) * 1000:.0f} ms"]
+            for kind, each in spans.items():
+                inside = sum(max(0.0, min(e, end) - max(s, begin)) for s, e in each)
+                if inside:
+                    parts.append(f"{kind} {inside * 1000:.0f} ms")
+            lines.append("    stall " + ", ".join(parts))
+        return "\n".join(lines)
 
 
 async def headless_sync(count: int, home: Path, in_loop: bool) -> None:
@@ -224,6 +251,36 @@ async def headless_sync(count: int, home: Path, in_loop: bool) -> None:
     gc.unfreeze()
 
 
+def timed(obj: Any, name: str) -> list[tuple[float, float]]:
+    """Wrap obj.name to record when each call began and ended (the window's refreshes)."""
+    durations: list[tuple[float, float]] = []
+    original = getattr(obj, name)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            durations.append((began, time.perf_counter()))
+
+    setattr(obj, name, wrapper)
+    return durations
+
+
+def collector_report() -> str:
+    """The GUI-thread collector's longest pass per generation, with the young count it met."""
+    from kittiwake.ui.bridge import GuiThreadCollector
+
+    for kept in _kept:
+        if isinstance(kept, GuiThreadCollector):
+            each = ", ".join(
+                f"gen{g} {t * 1000:.0f} ms ({cpu * 1000:.0f} ms CPU, young {n})"
+                for g, (t, cpu, n) in sorted(kept.longest.items())
+            )
+            return f"collector's longest passes: {each or 'none'}"
+    return "no GUI-thread collector"
+
+
 async def sync_and_open(count: int, home: Path, in_loop: bool) -> None:
     from kittiwake.client.engine import Engine
     from kittiwake.ui.windows.main_window import MainWindow
@@ -238,6 +295,9 @@ async def sync_and_open(count: int, home: Path, in_loop: bool) -> None:
         gc.freeze()
 
     pauses = GcPauses()
+    applied = timed(window, "_apply_pending")
+    window._refresh.timeout.disconnect()  # connected to the unwrapped method at construction
+    window._refresh.timeout.connect(window._apply_pending)
     heartbeat = Heartbeat()
     start = time.perf_counter()
     (result,) = await engine.sync()
@@ -247,6 +307,13 @@ async def sync_and_open(count: int, home: Path, in_loop: bool) -> None:
     print(
         f"sync of {count} messages with the window open ({where}): {took:.1f} s;"
         f" {heartbeat.report()}; {pauses.report()}",
+        flush=True,
+    )
+    longest = max((e - b for b, e in applied), default=0.0)
+    print(
+        f"  the window's refreshes (_apply_pending): {len(applied)}, longest"
+        f" {longest * 1000:.0f} ms; {collector_report()}\n"
+        f"{heartbeat.explain({'GC': pauses.spans, 'refresh': applied})}",
         flush=True,
     )
 
@@ -292,7 +359,12 @@ def main() -> None:
         action="store_true",
         help="sync on the GUI's loop (as before the engine's worker thread), not in background",
     )
+    parser.add_argument(
+        "--switch-ms", type=float, default=0, help="sys.setswitchinterval for the GUI run (ms)"
+    )
     args = parser.parse_args()
+    if args.switch_ms:
+        sys.setswitchinterval(args.switch_ms / 1000)
 
     import qasync
     from PySide6.QtWidgets import QApplication

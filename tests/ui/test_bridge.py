@@ -62,3 +62,17 @@ def test_a_pass_collects_only_what_is_due() -> None:
         assert collector.timer.interval() == collector.idle_ms  # nothing due: slower
     finally:
         collector.uninstall()
+
+
+def test_a_full_pass_waits_for_a_quiet_tick() -> None:
+    collector = GuiThreadCollector()
+    collector.install()
+    try:
+        collector.thresholds = (-1, -1, -1)  # every generation due, young garbage too
+        assert collector.collect() == 1  # busy: the middle generation at most
+        collector.thresholds = (1_000_000, 1_000_000, -1)  # no young garbage: quiet
+        assert collector.collect() == 2
+        collector.thresholds = (1_000_000, -1, 1_000_000)
+        assert collector.collect() == 1  # a deferred middle pass, also on a quiet tick
+    finally:
+        collector.uninstall()
