@@ -23,7 +23,6 @@ from kittiwake.client.store.model import (
     PageCursor,
     SortKey,
 )
-from kittiwake.client.store.threads import assign_threads
 
 # Header batches: large enough that a transaction's fixed cost vanishes, small enough that the
 # GUI's reader sees progress and the write lock is held for milliseconds.
@@ -122,6 +121,9 @@ class Messages:
 
         New messages are threaded and queued for full-text indexing. Returns the count.
         """
+        # Threading loads with the first new messages: a no-change sync never needs it.
+        from kittiwake.client.store.threads import assign_threads
+
         count = 0
         for chunk in _chunks(headers, BATCH):
             with self._db.transaction() as conn:

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kittiwake.client.store import fts
 from kittiwake.client.store.bodies import Bodies
@@ -28,8 +29,12 @@ from kittiwake.client.store.folders import Folders
 from kittiwake.client.store.messages import Messages
 from kittiwake.client.store.model import MessageSummary
 from kittiwake.client.store.queue import Outbox, PendingOps
-from kittiwake.client.store.search import run
-from kittiwake.client.store.search.query import Node
+
+if TYPE_CHECKING:
+    # Imported where a search runs: a sync never searches, and the search modules are a
+    # fifth of a no-change `kittiwake sync`'s imports.
+    from kittiwake.client.store.search.query import Node
+    from kittiwake.client.store.search.run import Order
 
 
 class Store:
@@ -87,7 +92,7 @@ class Store:
         self,
         query: str | Node,
         *,
-        order: run.Order = run.Order.DATE,
+        order: Order | None = None,
         limit: int = 100,
         offset: int = 0,
         folder_id: int | None = None,
@@ -99,7 +104,11 @@ class Store:
         """Messages matching a search (see search/query.py for the language).
 
         Raises SearchSyntaxError (a ValueError) for a query it cannot read, never an SQL error.
+        Newest first unless `order` says otherwise.
         """
+        from kittiwake.client.store.search import run
+
+        order = run.Order.DATE if order is None else order
         compiled = run.build(
             query,
             folder_id=folder_id,
@@ -122,6 +131,8 @@ class Store:
         today: date | None = None,
         tz: tzinfo | None = None,
     ) -> int:
+        from kittiwake.client.store.search import run
+
         compiled = run.build(query, folder_id=folder_id, account=account, today=today, tz=tz)
         try:
             return run.count(self.db, compiled)

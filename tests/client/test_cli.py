@@ -182,7 +182,9 @@ def test_sync_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
         "         'kittiwake.client.mime.parse', 'kittiwake.client.commands.send',\n"
         "         'kittiwake.client.commands.accounts', 'kittiwake.client.importexport',\n"
         "         'kittiwake.client.sync.outbox', 'importlib.metadata', 'email.parser',\n"
-        "         'kittiwake.client.sync.envelope', 'kittiwake.client.sync.operations')\n"
+        "         'kittiwake.client.sync.envelope', 'kittiwake.client.sync.operations',\n"
+        "         'kittiwake.client.store.search', 'kittiwake.client.store.threads',\n"
+        "         'kittiwake.client.mime.threading')\n"
         "print(status, sorted(m for m in sys.modules if m.startswith(heavy)))\n"
     )
     result = subprocess.run(

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import sqlite3
 
-from kittiwake.client.store import threads
-
 SQL = """
 CREATE TABLE IF NOT EXISTS thread_nodes (
     account TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
@@ -72,5 +70,11 @@ def migrate(conn: sqlite3.Connection) -> None:
 
     This calls the current threads.py, which is fine as long as it needs no schema newer than
     version 2; a later migration that reshapes the thread tables should re-thread itself.
+    Imported here, not at the top: every start lists the migrations, and only this step needs
+    the threading modules.
     """
+    if conn.execute("SELECT 1 FROM messages LIMIT 1").fetchone() is None:
+        return  # a new cache: nothing to re-thread
+    from kittiwake.client.store import threads
+
     threads.rethread_all(conn)
