@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ from kittiwake.client.store.model import Flag, Role
 from kittiwake.client.store.store import Store
 from kittiwake.client.sync.backoff import Backoff
 from tests.client.accounts.fakes import MemoryKeyring, keyring_backend
+from tests.client.recorder import Recorder
 from tests.client.sync.cli_helpers import ACCOUNT, add_account
 from tests.client.sync.helpers import cache_state, fill, message, row_count, server_state
 from tests.servers.fixtures import MailServer, ProxyFactory
@@ -154,33 +155,6 @@ async def test_pop3_account_downloads_into_the_inbox(
 
 def worker_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == WORKER]
-
-
-class Recorder:
-    """Events with the thread each arrived on; `until` awaits the first match from `since`."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-        self.threads: set[int] = set()
-        self._arrived = asyncio.Event()
-
-    def __call__(self, event: Event) -> None:
-        self.events.append(event)
-        self.threads.add(threading.get_ident())
-        self._arrived.set()
-
-    async def until(self, match: Callable[[Event], bool], since: int = 0) -> Event:
-        async def scan() -> Event:
-            seen = since
-            while True:
-                for event in self.events[seen:]:
-                    if match(event):
-                        return event
-                seen = len(self.events)
-                self._arrived.clear()
-                await self._arrived.wait()
-
-        return await asyncio.wait_for(scan(), TIMEOUT)
 
 
 async def test_background_sync_equals_the_in_loop_sync_and_its_events_reach_this_loop(

@@ -23,6 +23,7 @@ from kittiwake.client.store.store import Store
 from kittiwake.client.sync.backoff import Backoff
 from kittiwake.client.sync.online import OnlineSession
 from tests.client.accounts.fakes import MemoryKeyring, keyring_backend
+from tests.client.recorder import Recorder
 from tests.client.sync.cli_helpers import ACCOUNT as CLI_ACCOUNT
 from tests.client.sync.cli_helpers import add_account
 from tests.client.sync.helpers import message
@@ -31,34 +32,6 @@ from tests.servers.fixtures import MailServer, MailUser, ProxyFactory
 ACCOUNT = "acct"
 FAST = Backoff(base=0.05, cap=0.2)  # reconnects within a fraction of a second
 TIMEOUT = 15.0
-
-
-class Recorder:
-    """Collects events; `until` waits for the first one at or after `since` that matches."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-        self._arrived = asyncio.Event()
-
-    def __call__(self, event: Event) -> None:
-        self.events.append(event)
-        self._arrived.set()
-
-    def mark(self) -> int:
-        return len(self.events)
-
-    async def until(self, match: Callable[[Event], bool], since: int = 0) -> Event:
-        async def scan() -> Event:
-            seen = since
-            while True:
-                for event in self.events[seen:]:
-                    if match(event):
-                        return event
-                seen = len(self.events)
-                self._arrived.clear()
-                await self._arrived.wait()
-
-        return await asyncio.wait_for(scan(), TIMEOUT)
 
 
 def online(state: bool) -> Callable[[Event], bool]:
