@@ -23,7 +23,7 @@ from PySide6.QtGui import QFont, QIcon, QStandardItem, QStandardItemModel
 
 from kittiwake.client.accounts.model import Account
 from kittiwake.client.engine import Engine
-from kittiwake.client.importexport import LOCAL_SUFFIX
+from kittiwake.client.importexport import is_local_account, owner_account
 from kittiwake.client.store.model import Folder, Role
 from kittiwake.ui.icons import themed_icon
 from kittiwake.ui.models.message_list import MIME_TYPE, decode_ids
@@ -45,14 +45,9 @@ class Kind(enum.StrEnum):
     LOCAL = "local"  # "Local Folders", and its per-account sub-nodes
 
 
-def is_local(account: str) -> bool:
-    """True for the store account of imported mail (`<id>@local`): nothing to replay."""
-    return account.endswith(LOCAL_SUFFIX)
-
-
-def base_account(account: str) -> str:
-    """The configured account a store account belongs to (`work@local` -> `work`)."""
-    return account.removesuffix(LOCAL_SUFFIX)
+# The engine's own answers (client/importexport.py), under the names the window uses.
+is_local = is_local_account
+base_account = owner_account
 
 
 # (freedesktop icon name, shipped icon): the theme's when the desktop has one (ui/icons.py).
