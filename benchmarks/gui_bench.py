@@ -39,8 +39,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 if hasattr(os, "geteuid") and os.geteuid() == 0:  # QtWebEngine refuses root without it
     os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
 
-ROOT = Path(__file__).resolve().parent.parent
-KITTIWAKE = [str(ROOT / ".venv" / "bin" / "kittiwake")]
+from benchmarks.cli_account import add_bench_account
 
 
 def folder_open(rows: int) -> None:
@@ -111,20 +110,8 @@ def prepare_mailbox(server: Any, count: int) -> tuple[Path, Path]:
     if os.geteuid() == 0:
         subprocess.run(["chown", "-R", f"{server._uid}:{server._gid}", str(maildir)], check=True)
     server.doveadm("index", "-u", user.name, "INBOX")
-    pwfile = work / "pw"
-    pwfile.write_text(user.password + "\n")
-    pwfile.chmod(0o600)
     home = work / "home"
-    add = [
-        *KITTIWAKE, "--home", str(home), "accounts", "add", "bench",
-        "--address", user.address, "--incoming", "imap",
-        "--incoming-host", server.host, "--incoming-port", str(server._private["imaps"]),
-        "--incoming-security", "tls", "--smtp-host", server.host,
-        "--smtp-port", str(server._private["submissions"]), "--smtp-security", "tls",
-        "--username", user.name, "--ca-file", server.ca_file,
-        "--password-command", f"cat {pwfile}",
-    ]  # fmt: skip
-    subprocess.run(add, check=True, stdout=subprocess.DEVNULL)
+    add_bench_account(server, user, work, home)
     return work, home
 
 

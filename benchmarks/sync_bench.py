@@ -46,6 +46,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from benchmarks.cli_account import KITTIWAKE, ROOT, add_bench_account
 from benchmarks.corpus import cached_maildir, iter_messages, link_maildir, write_maildir
 from benchmarks.imap_fetch import DirectDovecot
 from kittiwake.client.events import Event, MessagesAdded
@@ -53,9 +54,6 @@ from kittiwake.client.imap.client import ImapClient
 from kittiwake.client.store.store import Store
 from kittiwake.client.sync.folder_sync import BodyPolicy, FolderSync
 from kittiwake.client.sync.folders import FolderList
-
-ROOT = Path(__file__).resolve().parent.parent
-KITTIWAKE = [str(ROOT / ".venv" / "bin" / "kittiwake")]
 
 
 def run(cmd: list[str], **kwargs: object) -> float:
@@ -232,22 +230,11 @@ def main() -> None:
             check=True,
         )
 
-        pwfile = work / "pw"
-        pwfile.write_text(user.password + "\n")
-        pwfile.chmod(0o600)
         home = work / "kw-home"
-        add = [
-            *KITTIWAKE, "--home", str(home), "accounts", "add", "bench",
-            "--address", user.address, "--incoming", "imap",
-            "--incoming-host", server.host, "--incoming-port", str(server._private["imaps"]),
-            "--incoming-security", "tls", "--smtp-host", server.host,
-            "--smtp-port", str(server._private["submissions"]), "--smtp-security", "tls",
-            "--username", user.name, "--ca-file", server.ca_file,
-            "--password-command", f"cat {pwfile}",
-        ]  # fmt: skip
         kw_env = kittiwake_env(work)
         warm_bytecode(kw_env)
-        subprocess.run(add, check=True, stdout=subprocess.DEVNULL, env=kw_env)
+        add_bench_account(server, user, work, home, kw_env)
+        pwfile = work / "pw"  # the password file the account reads, for mbsync too
         kw_sync = [*KITTIWAKE, "--home", str(home), "sync", "bench", "--quiet"]
 
         near = work / "mbsync-mail"
