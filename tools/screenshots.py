@@ -105,15 +105,9 @@ class Session:
     # --- waiting -------------------------------------------------------------------------
 
     def expect(self, signal: Any) -> asyncio.Future[tuple[Any, ...]]:
-        future: asyncio.Future[tuple[Any, ...]] = self.loop.create_future()
+        from tests.ui.signals import next_emission
 
-        def handler(*args: Any) -> None:
-            if not future.done():
-                future.set_result(args)
-
-        signal.connect(handler)
-        future.add_done_callback(lambda _f: signal.disconnect(handler))
-        return future
+        return next_emission(signal, self.loop)
 
     async def wait(self, awaitable: Any) -> Any:
         return await asyncio.wait_for(awaitable, WAIT)

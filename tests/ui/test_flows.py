@@ -37,6 +37,7 @@ from kittiwake.ui.windows.wizard import AccountWizard
 from tests.client.accounts.fakes import MemoryKeyring, keyring_backend, logging_sandbox
 from tests.client.sync.cli_helpers import add_account
 from tests.servers.fixtures import MailServer, MailUser
+from tests.ui.signals import next_emission
 
 T = TypeVar("T")
 WAIT = 90.0  # seconds; every wait ends on its condition long before on an idle machine
@@ -107,15 +108,7 @@ class Waiter:
 
 def expect(signal: SignalInstance) -> asyncio.Future[tuple[Any, ...]]:
     """Connect now (before acting), await later: the signal's arguments."""
-    future: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
-
-    def handler(*args: Any) -> None:
-        if not future.done():
-            future.set_result(args)
-
-    signal.connect(handler)
-    future.add_done_callback(lambda _f: signal.disconnect(handler))
-    return future
+    return next_emission(signal)
 
 
 async def within(awaitable: Any, what: str, limit: float = WAIT) -> Any:

@@ -21,6 +21,7 @@ from kittiwake.client.store.model import Folder
 from tests.client.sync.cli_helpers import ACCOUNT, add_account
 from tests.client.sync.helpers import message
 from tests.servers.fixtures import MailServer, MailUser
+from tests.ui.signals import next_emission
 
 T = TypeVar("T")
 WAIT = 30.0
@@ -41,15 +42,7 @@ class Synced:
 
     def expect(self, signal: SignalInstance) -> asyncio.Future[tuple[Any, ...]]:
         """Connect now (before acting), await later: the signal's arguments."""
-        future: asyncio.Future[tuple[Any, ...]] = self.loop.create_future()
-
-        def handler(*args: Any) -> None:
-            if not future.done():
-                future.set_result(args)
-
-        signal.connect(handler)
-        future.add_done_callback(lambda _f: signal.disconnect(handler))
-        return future
+        return next_emission(signal, self.loop)
 
     def wait(self, awaitable: Any) -> Any:
         async def waiting() -> Any:

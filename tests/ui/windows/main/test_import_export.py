@@ -37,6 +37,7 @@ from kittiwake.ui.windows.main.import_export import ImportDialog, describe, sugg
 from kittiwake.ui.windows.main_window import MainWindow
 from tests.client.accounts.fakes import MemoryKeyring, keyring_backend
 from tests.ui.models.synthetic import fill_folder
+from tests.ui.signals import next_emission
 
 WAIT = 30.0
 
@@ -120,15 +121,7 @@ class Box:
 
     def expect(self, signal: SignalInstance) -> asyncio.Future[tuple[Any, ...]]:
         """Connect now (before acting), await later with `wait`: the signal's arguments."""
-        future: asyncio.Future[tuple[Any, ...]] = self.loop.create_future()
-
-        def handler(*args: Any) -> None:
-            if not future.done():
-                future.set_result(args)
-
-        signal.connect(handler)
-        future.add_done_callback(lambda _f: signal.disconnect(handler))
-        return future
+        return next_emission(signal, self.loop)
 
     def wait(self, future: asyncio.Future[tuple[Any, ...]]) -> tuple[Any, ...]:
         return self.loop.run_until_complete(asyncio.wait_for(future, WAIT))

@@ -22,6 +22,7 @@ from kittiwake.ui.windows.wizard import AccountWizard, WizardServices
 from tests.client.autoconfig.test_discover import FakeResolver
 from tests.servers.fixtures import MailServer
 from tests.servers.ispdb import IspdbServer
+from tests.ui.signals import next_emission
 
 T = TypeVar("T")
 WAIT = 60.0  # generous upper bound; every wait ends on a signal long before
@@ -82,15 +83,7 @@ class WizardHarness:
 
     def expect(self, signal: SignalInstance) -> asyncio.Future[tuple[Any, ...]]:
         """Connect now (before acting), await later: the signal's arguments."""
-        future: asyncio.Future[tuple[Any, ...]] = self.loop.create_future()
-
-        def handler(*args: Any) -> None:
-            if not future.done():
-                future.set_result(args)
-
-        signal.connect(handler)
-        future.add_done_callback(lambda _: signal.disconnect(handler))
-        return future
+        return next_emission(signal, self.loop)
 
     async def wait(self, future: asyncio.Future[T]) -> T:
         return await asyncio.wait_for(future, WAIT)
