@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWi
 from kittiwake.client.mime.addrlist import Mailbox
 from kittiwake.client.mime.authresults import AuthResults
 from kittiwake.client.mime.display import DisplayMessage
+from kittiwake.ui.labels import plain_label
 
 _BADGE_STYLE = {
     "pass": "background:#e3f4e1; color:#1d5e1a; border:1px solid #9fd19a;",
@@ -26,16 +27,6 @@ _WARNING_STYLE = (
 _DANGER_STYLE = (
     "background:#fde2e1; color:#8a1c17; border:1px solid #f0a19c; border-radius:3px; padding:4px;"
 )
-
-
-def plain_label(text: str = "", *, name: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    if name:
-        label.setAccessibleName(name)
-    return label
 
 
 def mailbox_text(mailbox: Mailbox) -> str:

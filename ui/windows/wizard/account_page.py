@@ -11,7 +11,7 @@ import re
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit, QWizardPage
 
-from kittiwake.ui.windows.wizard.check_views import plain_label
+from kittiwake.ui.labels import plain_label
 
 _ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
-    QLabel,
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
@@ -23,17 +22,7 @@ from PySide6.QtWidgets import (
 from kittiwake.client.autoconfig.verify import ServerCheck
 from kittiwake.client.net.errors import CertificateInfo
 from kittiwake.client.smtp.steps import Step
-
-
-def plain_label(text: str = "", *, name: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    if name:
-        label.setAccessibleName(name)
-    return label
-
+from kittiwake.ui.labels import plain_label
 
 # A SHA-256 fingerprint as CertificateInfo spells it: 32 colon-separated hex pairs.
 FINGERPRINT = re.compile(r"\b(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}\b")

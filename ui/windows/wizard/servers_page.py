@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 from kittiwake.client.autoconfig.candidates import DiscoveredConfig, Protocol, Source
 from kittiwake.client.autoconfig.verify import AccountCheck, ServerCheck
 from kittiwake.client.net.endpoint import Security
-from kittiwake.ui.windows.wizard.check_views import CertificatePanel, StepLogView, plain_label
+from kittiwake.ui.labels import plain_label
+from kittiwake.ui.windows.wizard.check_views import CertificatePanel, StepLogView
 from kittiwake.ui.windows.wizard.server_fields import ServerFields, default_port
 
 
