@@ -12,6 +12,9 @@ from kittiwake.client.store.model import Flag
 from kittiwake.client.store.store import Store
 
 _IN_CHUNK = 500  # UIDs per IN (...) list, well below SQLite's variable limit
+# Named, not left to the planner: after ANALYZE it may prefer the (folder_id, uid) key and
+# read every row of the folder; INDEXED BY also makes a missing index an error, not a scan.
+_WITHOUT_BODY = "INDEXED BY messages_without_body"
 
 
 def flags_by_uid(store: Store, folder_id: int) -> dict[int, tuple[Flag, tuple[str, ...]]]:
@@ -30,8 +33,9 @@ def uids_needing_body(store: Store, folder_id: int, since: int | None) -> list[i
 
 def needing_body(store: Store, folder_id: int, since: int | None) -> list[tuple[int, int]]:
     """(UID, size) of the messages without a stored body, newest first, in one pass: the
-    body batches need the sizes, and only of these rows (not a dict of the whole folder)."""
-    sql = "SELECT uid, size FROM messages WHERE folder_id = ? AND has_body = 0"
+    body batches need the sizes, and only of these rows (not a dict of the whole folder).
+    Walks the partial index of missing bodies (migration 0003), not the folder."""
+    sql = f"SELECT uid, size FROM messages {_WITHOUT_BODY} WHERE folder_id = ? AND has_body = 0"
     params: list[object] = [folder_id]
     if since is not None:
         sql += " AND max(date, internal_date) >= ?"
@@ -77,7 +81,11 @@ def cached_count(store: Store, folder_id: int) -> int:
 
 
 def any_needing_body(store: Store, folder_id: int, since: int | None) -> bool:
-    sql = "SELECT 1 FROM messages WHERE folder_id = ? AND has_body = 0"
+    """Is any body of the folder (within the policy) still to download? A no-change resync
+    asks this of every folder: answered from the partial index of missing bodies alone, so a
+    folder whose bodies are all stored costs one probe whatever its size (it scanned every row:
+    41 ms at 100,000 messages)."""
+    sql = f"SELECT 1 FROM messages {_WITHOUT_BODY} WHERE folder_id = ? AND has_body = 0"
     params: list[object] = [folder_id]
     if since is not None:
         sql += " AND max(date, internal_date) >= ?"
