@@ -1,0 +1,177 @@
+"""`@record` behaves as `@dataclass(frozen=True)`: each case is checked against a real one."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import pickle
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import pytest
+
+from kittiwake.client.records import record
+
+
+@record
+class Point:
+    x: int
+    y: int = 0
+    note: str = field(default="", compare=False)
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PointDC:
+    x: int
+    y: int = 0
+    note: str = field(default="", compare=False)
+    tags: tuple[str, ...] = ()
+
+
+@record(slots=True)
+class Slotted:
+    name: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class SlottedDC:
+    name: str
+    value: float
+
+
+@record
+class Nothing:
+    pass
+
+
+@record
+class Hidden:
+    shown: int
+    secret: str = field(repr=False)
+    unhashed: int = field(default=0, hash=False)
+
+
+@dataclass(frozen=True)
+class HiddenDC:
+    shown: int
+    secret: str = field(repr=False)
+    unhashed: int = field(default=0, hash=False)
+
+
+@record
+class Child(Point):
+    z: int = 0
+
+
+@record
+class Box:
+    items: list[Any] = field(default_factory=list)
+
+
+def _same_text(ours: object, theirs: object) -> None:
+    assert repr(ours).replace(type(ours).__qualname__, "X") == repr(theirs).replace(
+        type(theirs).__qualname__, "X"
+    )
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [
+        (Point(1, 2, "n", ("a",)), PointDC(1, 2, "n", ("a",))),
+        (Slotted("s", 1.5), SlottedDC("s", 1.5)),
+        (Hidden(1, "pw", 3), HiddenDC(1, "pw", 3)),
+    ],
+)
+def test_repr_is_the_dataclass_repr(ours: object, theirs: object) -> None:
+    _same_text(ours, theirs)
+
+
+def test_hidden_fields_stay_out_of_the_repr() -> None:
+    assert "pw" not in repr(Hidden(1, "pw"))
+
+
+def test_equality_and_hash_follow_the_compared_fields() -> None:
+    assert Point(1, 2, "a") == Point(1, 2, "b")  # note: compare=False
+    assert hash(Point(1, 2, "a")) == hash(Point(1, 2, "b"))
+    assert Point(1, 2) != Point(1, 3)
+    assert Point(1, 2, tags=("a",)) != Point(1, 2, tags=("b",))
+    assert Hidden(1, "x", 1) != Hidden(1, "x", 2)  # hash=False still compares
+    assert hash(Hidden(1, "x", 1)) == hash(Hidden(1, "x", 2))  # ... but is not hashed
+    assert {Point(1), Point(1), Point(2)} == {Point(1), Point(2)}
+    assert Nothing() == Nothing() and hash(Nothing()) == hash(Nothing())
+
+
+def test_hash_equals_the_dataclass_hash() -> None:
+    assert hash(Point(1, 2, "n", ("a",))) == hash(PointDC(1, 2, "n", ("a",)))
+    assert hash(Slotted("s", 1.5)) == hash(SlottedDC("s", 1.5))
+    assert hash(Hidden(1, "pw", 3)) == hash(HiddenDC(1, "pw", 3))
+
+
+def test_only_the_same_class_is_equal() -> None:
+    assert Point(1, 2) != cast(object, PointDC(1, 2))
+    assert Point(1, 2) != Child(1, 2)
+    assert Point(1, 2).__eq__((1, 2)) is NotImplemented
+
+
+def test_a_nan_field_compares_as_in_a_tuple() -> None:
+    nan = math.nan
+    assert Slotted("n", nan) == Slotted("n", nan)  # the same object, as a dataclass says
+    assert SlottedDC("n", nan) == SlottedDC("n", nan)
+
+
+def test_frozen_like_a_dataclass() -> None:
+    point = Point(1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        point.x = 2  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del point.x
+    with pytest.raises((AttributeError, TypeError)):
+        Slotted("a", 1.0).other = 1  # type: ignore[attr-defined]
+
+
+def test_dataclass_tools_work() -> None:
+    point = Child(1, 2, z=3)
+    assert dataclasses.is_dataclass(point)
+    assert [f.name for f in dataclasses.fields(point)] == ["x", "y", "note", "tags", "z"]
+    assert dataclasses.replace(point, z=4) == Child(1, 2, z=4)
+    assert dataclasses.asdict(Point(1)) == {"x": 1, "y": 0, "note": "", "tags": ()}
+    assert Point.__match_args__ == ("x", "y", "note", "tags")
+    match Point(5, 6):
+        case Point(x, y):
+            assert (x, y) == (5, 6)
+    assert not hasattr(Slotted("a", 1.0), "__dict__")
+    assert Box().items == [] and Box().items is not Box().items
+
+
+def test_a_record_pickles() -> None:
+    assert pickle.loads(pickle.dumps(Point(1, 2, "n"))) == Point(1, 2, "n")
+    assert pickle.loads(pickle.dumps(Slotted("a", 1.0))) == Slotted("a", 1.0)
+
+
+def test_a_recursive_repr_does_not_loop() -> None:
+    box = Box()
+    box.items.append(box)
+    assert repr(box) == "Box(items=[...])"
+
+
+@record
+class OwnMethods:
+    key: str
+    extra: int = 0
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, OwnMethods) and self.key.lower() == other.key.lower()
+
+    def __hash__(self) -> int:
+        return hash(self.key.lower())
+
+    def __repr__(self) -> str:
+        return f"<{self.key}>"
+
+
+def test_methods_the_class_wrote_itself_are_kept() -> None:
+    assert OwnMethods("A", 1) == OwnMethods("a", 2)
+    assert hash(OwnMethods("A")) == hash(OwnMethods("a"))
+    assert repr(OwnMethods("A")) == "<A>"
