@@ -12,7 +12,6 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -21,6 +20,7 @@ from kittiwake.client.commands import Context
 from kittiwake.client.logs import close_logging, setup_logging
 from kittiwake.client.net.errors import KittiwakeError
 from kittiwake.client.paths import HOME_ENV, Paths
+from kittiwake.client.records import record
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def _opens_in_gui(arg: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
+@record
 class GuiOptions:
     """The global options the window understands too, and what it should open."""
 

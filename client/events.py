@@ -8,29 +8,30 @@ safe to log.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+from kittiwake.client.records import record
 
 
-@dataclass(frozen=True)
+@record
 class FolderListChanged:
     account: str
 
 
-@dataclass(frozen=True)
+@record
 class MessagesAdded:
     account: str
     folder_id: int
     uids: tuple[int, ...]
 
 
-@dataclass(frozen=True)
+@record
 class FlagsChanged:
     account: str
     folder_id: int
     uids: tuple[int, ...]
 
 
-@dataclass(frozen=True)
+@record
 class MessagesRemoved:
     account: str
     folder_id: int
@@ -38,7 +39,7 @@ class MessagesRemoved:
     all_of_folder: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class BodiesStored:
     account: str
     folder_id: int
@@ -53,7 +54,7 @@ class Phase(enum.StrEnum):
     BODIES = "bodies"
 
 
-@dataclass(frozen=True)
+@record
 class SyncProgress:
     account: str
     folder: str  # "" for account-wide phases
@@ -62,7 +63,7 @@ class SyncProgress:
     total: int
 
 
-@dataclass(frozen=True)
+@record
 class SyncFinished:
     account: str
     folders: int  # how many folders were synced
@@ -72,7 +73,7 @@ class SyncFinished:
     bodies: int
 
 
-@dataclass(frozen=True)
+@record
 class SyncFailed:
     account: str
     folder: str  # "" when the account as a whole failed (connect, login)
@@ -80,7 +81,7 @@ class SyncFailed:
     hint: str  # what to check
 
 
-@dataclass(frozen=True)
+@record
 class OnlineStateChanged:
     account: str
     online: bool

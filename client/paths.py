@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+from kittiwake.client.records import record
 
 APP_NAME = "kittiwake"
 HOME_ENV = "KITTIWAKE_HOME"
@@ -19,7 +20,7 @@ ACCOUNTS_FILE = "accounts.toml"
 LOG_FILE = "kittiwake.log"
 
 
-@dataclass(frozen=True)
+@record
 class Paths:
     config_dir: Path
     # The mail cache lives under data, not the platform's cache dir: cache dirs may be wiped,

@@ -7,9 +7,10 @@ store (secrets.py) holds the passwords they refer to. Nothing here holds a secre
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from kittiwake.client.net.endpoint import Endpoint, Security
+from kittiwake.client.records import record
 
 
 class IncomingProtocol(enum.StrEnum):
@@ -22,7 +23,7 @@ class AuthMethod(enum.StrEnum):
     OAUTH2 = "oauth2"  # XOAUTH2 with a token from the secret store
 
 
-@dataclass(frozen=True)
+@record
 class ServerConfig:
     host: str
     port: int
@@ -46,14 +47,14 @@ class ServerConfig:
         )
 
 
-@dataclass(frozen=True)
+@record
 class Identity:
     name: str
     address: str
     signature: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Pop3Options:
     leave_on_server: bool = True
     # Delete from the server this many days after download; None keeps them forever.
@@ -66,7 +67,7 @@ class PasswordStorage(enum.StrEnum):
     COMMAND = "command"  # the first line printed by a command, like mbsync's PassCmd
 
 
-@dataclass(frozen=True)
+@record
 class PasswordSource:
     """Where an account's password comes from. `command` is a command line, not a secret."""
 
@@ -74,7 +75,7 @@ class PasswordSource:
     command: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Account:
     # Stable key (config section, keyring entry, cache rows); chosen once, never renamed.
     id: str

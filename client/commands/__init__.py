@@ -8,16 +8,16 @@ works with (the engine, SMTP, the mime parser), and `kittiwake sync` should not 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kittiwake.client.commands.base import Command, Context
+from kittiwake.client.records import record
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     name: str
     help: str  # what --help lists; equal to the module's Command.help (a test checks)

@@ -15,6 +15,7 @@ from typing import TextIO
 
 from kittiwake.client.accounts.secrets import KeyringStore
 from kittiwake.client.paths import Paths
+from kittiwake.client.records import record
 
 
 @dataclass
@@ -34,7 +35,7 @@ class Context:
         print(f"kittiwake: warning: {text}", file=self.stderr)
 
 
-@dataclass(frozen=True)
+@record
 class Command:
     name: str
     help: str

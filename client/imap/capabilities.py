@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from kittiwake.client.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Capabilities:
     names: frozenset[str] = frozenset()
 

@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from kittiwake.client.imap import seqset, utf7
+from kittiwake.client.records import record
 
 _ATOM = re.compile(rb"[!#$&'+,\-./0-9:;<=>?@A-Z^_`a-z|~\\\[\]%*]+")
 _QUOTABLE = re.compile(rb"[\x01-\x09\x0b\x0c\x0e-\x7f]*")
 MAX_QUOTED = 1000
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Literal:
     data: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Raw:
     """Bytes the caller vouches for (a search program, a fetch item list): CR/LF refused."""
 

@@ -8,16 +8,15 @@ would leave the session authenticated in clear text, where STARTTLS is no longer
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from kittiwake.client.imap.capabilities import Capabilities
 from kittiwake.client.imap.parse import parse_response
 from kittiwake.client.imap.responses import StatusResponse
 from kittiwake.client.imap.wire import RawResponse
 from kittiwake.client.net.errors import NetworkError, ProtocolError
+from kittiwake.client.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Greeting:
     preauth: bool
     text: str

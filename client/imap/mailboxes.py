@@ -23,12 +23,13 @@ from kittiwake.client.imap.responses import (
 )
 from kittiwake.client.imap.session import ImapSession
 from kittiwake.client.net.errors import CommandFailed
+from kittiwake.client.records import record
 
 Name = str | bytes
 STATUS_ITEMS = ("MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN")
 
 
-@dataclass(frozen=True)
+@record
 class Folder:
     """A LIST entry, with its STATUS when LIST-STATUS delivered one."""
 
@@ -50,7 +51,7 @@ class Folder:
         return None
 
 
-@dataclass(frozen=True)
+@record
 class Qresync:
     """What the client remembers of a mailbox, for SELECT (QRESYNC ...) (RFC 7162)."""
 

@@ -17,6 +17,7 @@ from kittiwake.client.imap.responses import (
 )
 from kittiwake.client.imap.session import ImapSession
 from kittiwake.client.net.errors import CommandFailed
+from kittiwake.client.records import record
 
 Uids = str | Iterable[int]
 MessageCallback = Callable[[FetchItem], None]
@@ -28,7 +29,7 @@ class FetchResult:
     vanished: list[int] = field(default_factory=list)  # (CHANGEDSINCE .. VANISHED) only
 
 
-@dataclass(frozen=True)
+@record
 class CopyUid:
     """UIDPLUS: where copied/moved messages landed."""
 
@@ -40,7 +41,7 @@ class CopyUid:
         return dict(zip(self.source, self.destination, strict=False))
 
 
-@dataclass(frozen=True)
+@record
 class AppendUid:
     uidvalidity: int
     uid: int

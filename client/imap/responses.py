@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 
 from kittiwake.client.imap import seqset
 from kittiwake.client.imap.tokens import Value
+from kittiwake.client.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class ResponseCode:
     """A bracketed code: "[UIDVALIDITY 3857529045]" -> name "UIDVALIDITY", args "3857529045"."""
 
@@ -20,7 +21,7 @@ class ResponseCode:
         return int(head) if head.isdigit() else None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class StatusResponse:
     """OK / NO / BAD / PREAUTH / BYE, tagged or (tag None) untagged."""
 
@@ -37,37 +38,37 @@ class StatusResponse:
         return f"{self.status} {code}{self.text}".strip()
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Continuation:
     text: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Capability:
     names: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Flags:
     flags: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Exists:
     count: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Recent:
     count: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Expunge:
     seq: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Vanished:
     earlier: bool
     uid_set: str
@@ -99,7 +100,7 @@ class FetchItem:
         return self.sections.get(name.upper())
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class ListItem:
     name: str  # decoded from modified UTF-7
     raw_name: bytes  # as the server spelt it: pass it back when it did not decode cleanly
@@ -111,30 +112,30 @@ class ListItem:
         return any(a.lower() == wanted for a in self.attributes)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class MailboxStatus:
     name: str
     raw_name: bytes
     values: dict[str, int]
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Search:
     numbers: tuple[int, ...]
     modseq: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Enabled:
     names: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class IdResponse:
     params: dict[str, str | None] | None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Other:
     """An untagged response this client has no use for, kept for diagnostics."""
 

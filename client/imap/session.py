@@ -45,6 +45,7 @@ from kittiwake.client.net.errors import (
     OperationTimeout,
     ProtocolError,
 )
+from kittiwake.client.records import record
 
 log = logging.getLogger(__name__)
 # Transcripts for --debug-protocol (kittiwake.logs redacts credentials in every record; we also
@@ -78,7 +79,7 @@ class Pending:
     sink_error: BaseException | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Result:
     status: StatusResponse
     untagged: list[Untagged]

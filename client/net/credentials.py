@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from kittiwake.client.records import record
 
 
 class SecretKind(enum.StrEnum):
@@ -11,7 +13,7 @@ class SecretKind(enum.StrEnum):
     OAUTH2_TOKEN = "oauth2"
 
 
-@dataclass(frozen=True)
+@record
 class Credentials:
     username: str
     secret: str = field(repr=False)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import enum
 import ipaddress
-from dataclasses import dataclass
 
 from kittiwake.client.net.errors import InsecureConfiguration
+from kittiwake.client.records import record
 
 
 class Security(enum.StrEnum):
@@ -25,7 +25,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
+@record
 class Endpoint:
     host: str
     port: int

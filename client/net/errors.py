@@ -11,10 +11,11 @@ Server text is kept verbatim in `server_text` and must be shown as plain text.
 from __future__ import annotations
 
 import ssl
-from dataclasses import dataclass
+
+from kittiwake.client.records import record
 
 
-@dataclass(frozen=True)
+@record
 class CertificateInfo:
     """What a person needs to decide whether to trust a certificate."""
 

@@ -33,6 +33,7 @@ from kittiwake.client.net.errors import (
     OperationTimeout,
     ProtocolError,
 )
+from kittiwake.client.records import record
 from kittiwake.client.store.model import Folder
 from kittiwake.client.store.store import Store
 from kittiwake.client.sync.backoff import Backoff
@@ -71,7 +72,7 @@ class CacheWriteFailed(KittiwakeError, OSError):
 RETRYABLE = (ConnectionLost, OperationTimeout, ProtocolError)
 
 
-@dataclass(frozen=True)
+@record
 class Retries:
     attempts: int = 4  # connections per sync, the first included
     # Full jitter (AWS architecture blog): the whole delay is random, which spreads the

@@ -8,10 +8,12 @@ fixed (so a retry never comes almost at once after a failure), the other half is
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from kittiwake.client.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Backoff:
     base: float = 30.0  # seconds before the first retry (before jitter)
     factor: float = 2.0
