@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -243,6 +242,8 @@ def load_accounts(path: Path) -> list[Account]:
 
 def write_atomically(path: Path, text: str) -> None:
     """Replace `path` so that a crash leaves either the old file or the new one, never half."""
+    import tempfile  # here: only writers need it, and every `kittiwake` run reads this file
+
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -5,7 +5,6 @@ One place builds every SSLContext the engine uses, so the policy cannot drift pe
 
 from __future__ import annotations
 
-import hashlib
 import os
 import ssl
 
@@ -77,6 +76,8 @@ def pinning_context() -> ssl.SSLContext:
 
 
 def fingerprint(der: bytes) -> str:
+    import hashlib  # here: every connection imports this module, few show a certificate
+
     digest = hashlib.sha256(der).hexdigest().upper()
     return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
