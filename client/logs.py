@@ -111,7 +111,9 @@ def _is_credential_payload(word: str) -> bool:
         decoded = base64.b64decode(word, validate=True)
     except (binascii.Error, ValueError):
         return False
-    return b"\0" in decoded or b"auth=Bearer" in decoded or b"auth=bearer" in decoded
+    # SASL PLAIN is "authzid NUL authcid NUL password": two NULs. One is common by chance in
+    # an upper-case IMAP word that happens to be valid base64 ("MESSAGES" decodes to one).
+    return decoded.count(b"\0") >= 2 or b"auth=Bearer" in decoded or b"auth=bearer" in decoded
 
 
 def redact(text: str) -> str:

@@ -78,6 +78,8 @@ def test_credential_shapes_are_masked_without_registration(line: str, expected: 
         "C: a1 AUTHENTICATE PLAIN",
         "login failed for alice, will pass it on",
         "synced 1234 messages in INBOX",
+        # Upper-case IMAP words that are valid base64 with one NUL inside ("MESSAGES").
+        'C: A2 LIST "" "*" RETURN (STATUS (MESSAGES UIDNEXT UIDVALIDITY UNSEEN))',
     ],
 )
 def test_ordinary_lines_are_left_alone(line: str) -> None:
