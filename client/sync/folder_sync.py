@@ -21,6 +21,7 @@ stored are skipped (and the cache's UNIQUE (folder_id, uid) makes a duplicate im
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,9 +44,10 @@ from kittiwake.client.store.model import FlagChange, Folder
 from kittiwake.client.store.store import Store
 from kittiwake.client.sync import cache_ops
 
-# envelope.py (the header parsing, with the mime layer and email.utils behind it) and
-# operations.py are imported where used: a no-change sync never runs a FolderSync, and
-# `kittiwake sync` imports this module at start.
+# envelope.py (the header parsing, with the mime layer and email.utils behind it), the store's
+# threading and operations.py are imported when a folder is opened (load_sync_modules, while
+# the server answers the SELECT): a no-change sync never runs a FolderSync, and `kittiwake
+# sync` imports this module at start.
 
 FIRST_BATCH = 50  # the newest messages, so the list shows something after one round trip
 HEADER_BATCH = 1000
@@ -109,22 +111,34 @@ class FolderSync:
     async def run(self) -> FolderResult:
         result = FolderResult()
         folder = self.folder
-        # UIDs the offline queue has yet to change on the server: their local state wins
-        # until it has replayed (no old flags restored, no moved message brought back).
-        from kittiwake.client.sync.operations import pending_uids
-
-        self._pending = pending_uids(self.store, self.account, folder.name)
         caps = self.client.capabilities
         qresync = self.allow.qresync and caps.qresync
         condstore = self.allow.condstore and caps.condstore
         known = folder.uidvalidity is not None and folder.highestmodseq is not None
         if qresync and known:
             assert folder.uidvalidity is not None and folder.highestmodseq is not None
-            box = await self.client.select(
+            opening = self.client.select(
                 folder.name, qresync=Qresync(folder.uidvalidity, folder.highestmodseq)
             )
         else:
-            box = await self.client.select(folder.name, condstore=condstore)
+            opening = self.client.select(folder.name, condstore=condstore)
+        # The SELECT goes out first; what the sync needs next is done while the server opens
+        # the folder (Dovecot: ~170 ms for 100,000 messages), not after its answer: loading the
+        # header parsing and threading modules (~70 ms in a fresh `kittiwake sync` process on a
+        # loaded machine) and reading the offline queue.
+        selecting = asyncio.ensure_future(opening)
+        try:
+            await asyncio.sleep(0)  # one loop turn: the task writes the command
+            load_sync_modules()
+            # UIDs the offline queue has yet to change on the server: their local state wins
+            # until it has replayed (no old flags restored, no moved message brought back).
+            from kittiwake.client.sync.operations import pending_uids
+
+            self._pending = pending_uids(self.store, self.account, folder.name)
+        except BaseException:
+            selecting.cancel()
+            raise
+        box = await selecting
         if box.uidvalidity is None:
             # RFC 3501 requires it; a server without one cannot be cached safely by UID.
             box.uidvalidity = 0
@@ -367,6 +381,14 @@ class FolderSync:
         for chunk in _body_batches(needed):
             await self.client.uid_fetch(format_uids(chunk), ["UID", "BODY.PEEK[]"], on_message=take)
             flush()
+
+
+def load_sync_modules() -> None:
+    """Import what syncing a folder's messages needs (header parsing, threading, the offline
+    queue); called while the SELECT is in flight."""
+    import kittiwake.client.store.threads
+    import kittiwake.client.sync.envelope
+    import kittiwake.client.sync.operations  # noqa: F401
 
 
 def is_unchanged(store: Store, folder: Folder, status: dict[str, int], policy: BodyPolicy) -> bool:

@@ -240,3 +240,36 @@ def test_is_unchanged_compares_the_status_and_reads_no_row_of_an_empty_folder() 
     assert not is_unchanged(store, folder, {**status, "UIDNEXT": 2}, BodyPolicy())
     without_modseq = {k: v for k, v in status.items() if k != "HIGHESTMODSEQ"}
     assert not is_unchanged(store, folder, without_modseq, BodyPolicy())
+
+
+async def test_the_sync_modules_load_while_the_server_answers_the_select(
+    mail_server: MailServer, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Our own start-up work (imports, the offline queue's read) overlaps the server's opening
+    of the folder: the SELECT is sent before it and its answer has not been read yet."""
+    from kittiwake.client.sync import folder_sync
+
+    user = mail_server.new_user()
+    fill(mail_server, user, 3)
+    client = await ImapClient.connect(mail_server.endpoint("imaps"), user.credentials())
+    sent: list[str] = []
+    seen: list[tuple[list[str], object]] = []
+    real = folder_sync.load_sync_modules
+
+    def load() -> None:
+        seen.append((list(sent), client.selected))
+        real()
+
+    monkeypatch.setattr(folder_sync, "load_sync_modules", load)
+    try:
+        await FolderList(client, store, ACCOUNT).refresh()
+        folder = store.folders.find(ACCOUNT, "INBOX")
+        assert folder is not None
+        record_commands(client, sent)
+        result = await FolderSync(client, store, folder).run()
+    finally:
+        await client.logout()
+    ((commands, selected),) = seen
+    assert [c.split(" (")[0] for c in commands] == ['SELECT "INBOX"']
+    assert selected is None  # set when the tagged OK arrives: the answer was still to come
+    assert result.added == 3 and result.bodies == 3
