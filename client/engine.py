@@ -652,12 +652,29 @@ class Engine:
     def save_draft(self, account: str, draft: Draft, *, raw: bytes | None = None) -> str:
         """Keep this version of a draft locally at once; its upload to the server's Drafts
         waits in the operation queue (`replay`). Returns the draft's Message-ID. `raw`: the
-        draft already built by `build_draft` (off the GUI thread; big attachments are slow)."""
+        draft already built by `build_draft` (off the GUI thread; big attachments are slow).
+        The GUI saves with `save_draft_async`, which writes off the calling thread."""
         from kittiwake.client.sync import drafts
 
         if raw is None:
             raw = build_draft(draft, for_drafts=True)
         return drafts.save(self.store, self.account(account).id, raw)
+
+    async def save_draft_async(
+        self, account: str, draft: Draft, *, raw: bytes | None = None
+    ) -> str:
+        """`save_draft` without blocking the calling loop: building the message and its
+        durable write (a 10 MB attachment: about a second of SQLite and fsync) run on a
+        short-lived thread with its own connection to the cache."""
+        from kittiwake.client.sync import drafts
+
+        account_id = self.account(account).id
+
+        def write(store: Store) -> str:
+            built = build_draft(draft, for_drafts=True) if raw is None else raw
+            return drafts.save(store, account_id, built)
+
+        return await self._write_off_thread(write)
 
     def draft_message(self, account: str, message_id: str) -> bytes | None:
         """The latest saved version of a draft (offline), or None."""
@@ -667,26 +684,72 @@ class Engine:
         return None if found is None else found.raw
 
     def discard_draft(self, account: str, message_id: str) -> None:
+        self._discard_draft_in(self.store, self.account(account).id, message_id)
+
+    @staticmethod
+    def _discard_draft_in(store: Store, account_id: str, message_id: str) -> None:
         from kittiwake.client.sync import drafts
 
-        account_id = self.account(account).id
-        if drafts.get(self.store, account_id, message_id) is not None:
-            drafts.discard(self.store, account_id, message_id)
+        # Whether it exists, without reading its bytes (drafts.get copies them: megabytes).
+        exists = store.db.conn.execute(
+            "SELECT 1 FROM local_drafts WHERE account = ? AND message_id = ?",
+            (account_id, message_id),
+        ).fetchone()
+        if exists is not None:
+            drafts.discard(store, account_id, message_id)
 
     def queue_draft(self, account: str, draft: Draft, *, raw: bytes | None = None) -> int:
         """Send, from the user's side: the message goes to the outbox in one durable
         transaction (works offline) and its saved draft is dropped. Returns the outbox id.
-        `raw`: the message already built by `build_draft(draft)`."""
-        from kittiwake.client.sync import outbox
-
+        `raw`: the message already built by `build_draft(draft)`. The GUI sends with
+        `queue_draft_async`, which writes off the calling thread."""
         account_id = self.account(account).id
         if raw is None:
             raw = build_draft(draft)
-        item_id = outbox.enqueue(self.store, account_id, raw, address=draft.identity.address)
-        if draft.message_id:
-            self.discard_draft(account_id, draft.message_id)
+        item_id = self._queue_draft_in(self.store, account_id, draft, raw)
         self._emit(FolderListChanged(account_id))  # the Outbox folder appears or grows
         return item_id
+
+    async def queue_draft_async(
+        self, account: str, draft: Draft, *, raw: bytes | None = None
+    ) -> int:
+        """`queue_draft` without blocking the calling loop (a 10 MB message took ~1 s of the
+        GUI thread): the same durable transaction and draft discard, on a short-lived thread
+        with its own connection to the cache (not the worker's: a sync there may hold a
+        transaction open across awaits, and a nested write would join it). Once it has
+        committed, the event comes on this loop. Cancelling the await does not undo it."""
+        account_id = self.account(account).id
+
+        def write(store: Store) -> int:
+            built = build_draft(draft) if raw is None else raw
+            return self._queue_draft_in(store, account_id, draft, built)
+
+        item_id = await self._write_off_thread(write)
+        self._emit(FolderListChanged(account_id))  # the Outbox folder appears or grows
+        return item_id
+
+    @classmethod
+    def _queue_draft_in(cls, store: Store, account_id: str, draft: Draft, raw: bytes) -> int:
+        from kittiwake.client.sync import outbox
+
+        item_id = outbox.enqueue(store, account_id, raw, address=draft.identity.address)
+        if draft.message_id:
+            cls._discard_draft_in(store, account_id, draft.message_id)
+        return item_id
+
+    async def _write_off_thread(self, job: Callable[[Store], T]) -> T:
+        """`job(store)` on a short-lived thread with a connection of its own to the cache (one
+        connection per thread; WAL lets this thread's connection keep reading meanwhile)."""
+        path = cache_path(self.paths)
+
+        def run() -> T:
+            store = Store.open(path)
+            try:
+                return job(store)
+            finally:
+                store.close()
+
+        return await asyncio.to_thread(run)
 
     async def send_outbox(self, account: str, *, now: bool = True) -> SendReport:
         """Send the account's queued messages (`now`: also those waiting for a retry)."""

@@ -340,3 +340,124 @@ async def test_online_in_the_background_polls_at_the_settings_interval(
             engine.start_online("nobody")
     # close() stopped the session it left running (IDLE ended, logged out) and the thread.
     assert not worker_threads()
+
+
+# --- sending and drafts without blocking the caller's loop -----------------------------------
+
+
+def _offline_engine(home: Path) -> Engine:
+    """An engine with one account whose servers are never contacted (local work only)."""
+    from kittiwake.client.accounts.config import AccountsFile
+    from kittiwake.client.accounts.model import Account, Identity, IncomingProtocol, ServerConfig
+    from kittiwake.client.net.endpoint import Security
+
+    engine = Engine.open(home)
+    AccountsFile(engine.paths.accounts_file).add(
+        Account(
+            id="work",
+            display_name="Work",
+            identities=(Identity("Alice", "alice@example.test"),),
+            incoming_protocol=IncomingProtocol.IMAP,
+            incoming=ServerConfig("127.0.0.1", 9, Security.TLS, "alice"),
+            outgoing=ServerConfig("127.0.0.1", 9, Security.STARTTLS, "alice"),
+        )
+    )
+    return engine
+
+
+class HeldWrite:
+    """Wraps a store-writing function so that it announces itself and then waits for `release`:
+    the test sees where it runs, and that the caller's loop keeps running meanwhile."""
+
+    def __init__(self, original: object, loop: asyncio.AbstractEventLoop) -> None:
+        self.original = original
+        self.loop = loop
+        self.started = asyncio.Event()
+        self.release = threading.Event()
+        self.threads: list[int] = []
+        self.stores: list[Store] = []
+
+    def __call__(self, store: Store, *args: object, **kwargs: object) -> object:
+        self.threads.append(threading.get_ident())
+        self.stores.append(store)
+        self.loop.call_soon_threadsafe(self.started.set)
+        assert self.release.wait(TIMEOUT), "the test never released the write"
+        return self.original(store, *args, **kwargs)  # type: ignore[operator]
+
+
+async def test_queue_draft_async_writes_off_the_callers_thread_while_its_loop_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kittiwake.client.events import FolderListChanged
+    from kittiwake.client.mime.compose import new_draft
+    from kittiwake.client.sync import outbox
+
+    with _offline_engine(tmp_path) as engine:
+        identity = engine.account("work").identities[0]
+        saved_id = engine.save_draft("work", new_draft(identity, subject="to send"))
+        draft = new_draft(identity, subject="to send", message_id=saved_id)
+        held = HeldWrite(outbox.enqueue, asyncio.get_running_loop())
+        monkeypatch.setattr(outbox, "enqueue", held)
+        seen = Recorder()
+        engine.add_listener(seen)
+
+        sending = asyncio.ensure_future(engine.queue_draft_async("work", draft))
+        await asyncio.wait_for(held.started.wait(), TIMEOUT)
+        # The write is under way on another thread, with its own connection; this loop runs
+        # (it just delivered `started`), the task waits, and nothing was announced yet.
+        assert held.threads and held.threads[0] != threading.get_ident()
+        assert held.stores[0] is not engine.store
+        assert not sending.done() and seen.events == []
+        held.release.set()
+        item_id = await asyncio.wait_for(sending, TIMEOUT)
+
+        # One durable transaction queued it, the saved draft is gone, and the event came on
+        # this loop's thread once the write had committed (this connection sees the row).
+        item = engine.store.outbox.get(item_id)
+        assert item is not None and item.account == "work"
+        assert engine.draft_message("work", saved_id) is None
+        assert seen.events == [FolderListChanged("work")]
+        assert seen.threads == {threading.get_ident()}
+        assert engine.outbox_count() == 1
+
+
+async def test_save_draft_async_writes_off_the_callers_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kittiwake.client.mime.compose import new_draft
+    from kittiwake.client.sync import drafts
+
+    with _offline_engine(tmp_path) as engine:
+        identity = engine.account("work").identities[0]
+        held = HeldWrite(drafts.save, asyncio.get_running_loop())
+        monkeypatch.setattr(drafts, "save", held)
+        saving = asyncio.ensure_future(
+            engine.save_draft_async("work", new_draft(identity, subject="kept"))
+        )
+        await asyncio.wait_for(held.started.wait(), TIMEOUT)
+        assert held.threads[0] != threading.get_ident()
+        assert held.stores[0] is not engine.store
+        assert not saving.done()
+        held.release.set()
+        message_id = await asyncio.wait_for(saving, TIMEOUT)
+        raw = engine.draft_message("work", message_id)
+        assert raw is not None and b"Subject: kept" in raw
+
+
+async def test_a_failed_queue_draft_async_raises_here_and_queues_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kittiwake.client.mime.compose import new_draft
+    from kittiwake.client.sync import outbox
+
+    def full_disk(store: Store, *args: object, **kwargs: object) -> int:
+        with store.transaction(durable=True):
+            store.folders.add_account("work")
+            raise OSError(28, "No space left on device")
+
+    with _offline_engine(tmp_path) as engine:
+        monkeypatch.setattr(outbox, "enqueue", full_disk)
+        identity = engine.account("work").identities[0]
+        with pytest.raises(OSError):
+            await engine.queue_draft_async("work", new_draft(identity, subject="x"))
+        assert engine.outbox_count() == 0
