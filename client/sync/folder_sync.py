@@ -336,37 +336,43 @@ class FolderSync:
     # --- bodies ------------------------------------------------------------------------------
 
     async def _fetch_bodies(self, result: FolderResult) -> None:
-        """Bodies newest first: one FETCH per BODY_FETCH messages, stored every BODY_BATCH
-        messages (or BODY_BATCH_BYTES) from the per-message callback while the FETCH still
-        streams, so Dovecot keeps sending into the socket buffers while we write to SQLite
-        instead of idling for a round trip per transaction."""
+        """Bodies newest first: one FETCH per BODY_FETCH messages, handed over every
+        BODY_BATCH messages (or BODY_BATCH_BYTES) from the per-message callback while the FETCH
+        still streams, to a writer thread with its own connection (store/body_writer.py): the
+        loop goes on reading the socket while the files, inserts, commits and checkpoints of
+        the batch before are written."""
         needed = cache_ops.needing_body(self.store, self.folder.id, self.policy.since())
         if not needed:
             return
+        from kittiwake.client.store.body_writer import body_writer
+
         wanted = [uid for uid, _size in needed]
         done = 0
         self._progress(Phase.BODIES, 0, len(wanted))
         pending: list[tuple[int, bytes]] = []
         weight = 0
 
+        def stored(count: int, handled: int) -> None:
+            # On the loop's thread, in order, once the batch committed.
+            nonlocal done
+            result.bodies += count
+            done += handled
+            if count:
+                self.emit(BodiesStored(self.account, self.folder.id, count))
+            self._progress(Phase.BODIES, done, len(wanted))
+
+        writer = body_writer(self.store, self.folder.id, stored)
+
         def flush() -> None:
-            nonlocal done, weight
+            nonlocal weight
             if not pending:
                 return
-            try:
-                stored = self.store.bodies.put(self.folder.id, pending)
-            except BaseException:
-                # (e.g. disk full) The FETCH fails with this error once the server is done;
-                # until then, hold nothing more in memory.
-                pending.clear()
-                raise
-            result.bodies += stored
-            done += len(pending)
+            batch = pending[:]
+            # (After a write error, e.g. disk full, hold nothing more in memory: the FETCH
+            # fails with that error once the server is done.)
             pending.clear()
             weight = 0
-            if stored:
-                self.emit(BodiesStored(self.account, self.folder.id, stored))
-            self._progress(Phase.BODIES, done, len(wanted))
+            writer.add(batch)
 
         def take(item: FetchItem) -> None:
             nonlocal weight
@@ -378,9 +384,17 @@ class FolderSync:
             if len(pending) >= BODY_BATCH or weight >= BODY_BATCH_BYTES:
                 flush()
 
-        for chunk in _body_batches(needed):
-            await self.client.uid_fetch(format_uids(chunk), ["UID", "BODY.PEEK[]"], on_message=take)
-            flush()
+        try:
+            for chunk in _body_batches(needed):
+                await self.client.uid_fetch(
+                    format_uids(chunk), ["UID", "BODY.PEEK[]"], on_message=take
+                )
+                flush()
+            await writer.drain()
+        finally:
+            # Whatever happened (a dropped connection, a cancellation), no write of this
+            # sync outlives it; what was handed over is still committed.
+            writer.close()
 
 
 def load_sync_modules() -> None:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kittiwake.client.events import BodiesStored, Event, MessagesAdded, MessagesRemoved
@@ -273,3 +275,33 @@ async def test_the_sync_modules_load_while_the_server_answers_the_select(
     assert [c.split(" (")[0] for c in commands] == ['SELECT "INBOX"']
     assert selected is None  # set when the tagged OK arrives: the answer was still to come
     assert result.added == 3 and result.bodies == 3
+
+
+async def test_a_cache_file_stores_bodies_on_the_writer_thread_and_equals_the_server(
+    mail_server: MailServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from kittiwake.client.store.bodies import Bodies
+
+    user = mail_server.new_user()
+    fill(mail_server, user, 12)
+    mail_server.save(user, message(50, size=150_000))  # a body file, not inline
+    threads: set[str] = set()
+    real_put = Bodies.put
+
+    def put(self: Bodies, folder_id: int, items: list[tuple[int, bytes]]) -> int:
+        threads.add(threading.current_thread().name)
+        return real_put(self, folder_id, items)
+
+    monkeypatch.setattr(Bodies, "put", put)
+    monkeypatch.setattr("kittiwake.client.sync.folder_sync.BODY_BATCH", 5)
+    events: list[Event] = []
+    with Store.open(tmp_path / "cache.sqlite3") as store:
+        result = await sync_inbox(mail_server, user, store, events=events)
+        assert (result.added, result.bodies) == (13, 13)
+        assert threads == {"kittiwake-bodies"}
+        assert sum(e.count for e in events if isinstance(e, BodiesStored)) == 13
+        assert cache_state(store, ACCOUNT) == server_state(mail_server, user)
+        again = await sync_inbox(mail_server, user, store)
+        assert (again.added, again.bodies) == (0, 0)
