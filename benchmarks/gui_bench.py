@@ -31,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +100,7 @@ def folder_open(rows: int) -> None:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def prepare_mailbox(server: Any, count: int) -> tuple[Path, Path]:
+def prepare_mailbox(server: Any, count: int) -> tuple[Path, Path, Any]:
     """A Dovecot user with `count` messages and a Kittiwake home with its account."""
     from benchmarks.corpus import write_maildir
 
@@ -112,7 +113,7 @@ def prepare_mailbox(server: Any, count: int) -> tuple[Path, Path]:
     server.doveadm("index", "-u", user.name, "INBOX")
     home = work / "home"
     add_bench_account(server, user, work, home)
-    return work, home
+    return work, home, user
 
 
 _kept: list[object] = []
@@ -149,26 +150,42 @@ class GcPauses:
 class Heartbeat:
     """A 5 ms QTimer; the longest gap between its ticks is the longest event-loop stall.
 
-    Each beat also notes the GUI thread's CPU time: a gap in which the thread used little CPU
-    was spent waiting (for the GIL held by the sync's worker, or for a core on a busy
-    machine), not working; `explain` splits the longest gaps into what ran in them."""
+    Each beat also notes, for the GUI thread and the `threads` given (the engine's worker, the
+    indexer), the CPU time each used and the time each spent runnable but waiting for a core
+    (Linux's /proc/self/task/<tid>/schedstat), and the process's CPU time. A gap in which the
+    GUI thread neither ran nor waited for a core was spent blocked: on the GIL (held by a
+    thread that may itself be waiting for a core), or on I/O. `explain` splits the longest gaps
+    into these."""
 
-    def __init__(self) -> None:
+    def __init__(self, threads: dict[str, int] | None = None) -> None:
+        """`threads`: other threads of this process, name -> native id."""
         from PySide6.QtCore import QTimer
 
         self.gaps: list[float] = []
-        self.beats: list[tuple[float, float]] = []  # (wall, this thread's CPU) at each beat
+        self.threads = {"GUI thread": threading.get_native_id(), **(threads or {})}
+        # (wall, the process's CPU, each thread's (CPU ns, runqueue wait ns)) at each beat
+        self.beats: list[tuple[float, float, tuple[tuple[int, int], ...]]] = []
         self.last = time.perf_counter()
-        self.last_cpu = time.thread_time()
         self.timer = QTimer()
         self.timer.setInterval(5)
         self.timer.timeout.connect(self.beat)
         self.timer.start()
 
+    def _sched(self) -> tuple[tuple[int, int], ...]:
+        each = []
+        for tid in self.threads.values():
+            try:
+                with open(f"/proc/self/task/{tid}/schedstat") as stat:
+                    ran, waited, _slices = stat.read().split()
+                each.append((int(ran), int(waited)))
+            except (OSError, ValueError):  # not Linux, or the thread ended
+                each.append((0, 0))
+        return tuple(each)
+
     def beat(self) -> None:
         now = time.perf_counter()
         self.gaps.append(now - self.last)
-        self.beats.append((now, time.thread_time()))
+        self.beats.append((now, time.process_time(), self._sched()))
         self.last = now
 
     def report(self) -> str:
@@ -179,21 +196,31 @@ class Heartbeat:
             f" {gaps[int(len(gaps) * 0.99)] * 1000:.0f} ms, {len(gaps)} beats)"
         )
 
+    def longest(self, worst: int = 5) -> str:
+        return ", ".join(f"{g * 1000:.0f}" for g in sorted(self.gaps)[-worst:][::-1]) + " ms"
+
     def explain(self, spans: dict[str, list[tuple[float, float]]], worst: int = 3) -> str:
-        """The `worst` longest gaps: the GUI thread's CPU in each, and the time of each kind
-        of span (GC passes, the window's refreshes) that overlapped it."""
+        """The `worst` longest gaps: each thread's CPU and runqueue wait in it, the process's
+        CPU, and the time of each kind of span (GC passes, the window's refreshes) in it."""
         lines = []
         order = sorted(
             range(1, len(self.beats)), key=lambda i: self.beats[i][0] - self.beats[i - 1][0]
         )
         for i in reversed(order[-worst:]):
-            (begin, cpu0), (end, cpu1) = self.beats[i - 1], self.beats[i]
-            parts = [f"{(end - begin) * 1000:.0f} ms: GUI thread CPU {(cpu1 - cpu0) * 1000:.0f} ms"]
+            (begin, all0, sched0), (end, all1, sched1) = self.beats[i - 1], self.beats[i]
+            parts = [f"{(end - begin) * 1000:.0f} ms (from monotonic {begin:.3f} s):"]
+            each = zip(self.threads, sched0, sched1, strict=True)
+            for name, (ran0, wait0), (ran1, wait1) in each:
+                parts.append(
+                    f"{name} CPU {(ran1 - ran0) / 1e6:.0f} ms + waiting for a core"
+                    f" {(wait1 - wait0) / 1e6:.0f} ms,"
+                )
+            parts.append(f"whole process CPU {(all1 - all0) * 1000:.0f} ms")
             for kind, each in spans.items():
                 inside = sum(max(0.0, min(e, end) - max(s, begin)) for s, e in each)
                 if inside:
-                    parts.append(f"{kind} {inside * 1000:.0f} ms")
-            lines.append("    stall " + ", ".join(parts))
+                    parts.append(f", {kind} {inside * 1000:.0f} ms")
+            lines.append("    stall " + " ".join(parts))
         return "\n".join(lines)
 
 
@@ -268,10 +295,38 @@ def collector_report() -> str:
     return "no GUI-thread collector"
 
 
-async def sync_and_open(count: int, home: Path, in_loop: bool) -> None:
+class Run:
+    """One sync with the window open: the settings it ran with and what it measured.
+
+    A variant is `key=value` words: `switch=MS` (sys.setswitchinterval), `nice=N` (the
+    engine's worker thread's nice value, Linux), `index=on|off` (off: the background indexer
+    is stopped for the sync and started after it, as if it waited for the sync to end),
+    `indexer=old` (the indexer as before it waited for a quiet moment and lowered its thread's
+    priority: settle 0, the thread at the process's nice value)."""
+
+    def __init__(self, variant: str) -> None:
+        words = dict(word.split("=", 1) for word in variant.split())
+        self.switch_ms = float(words.pop("switch", sys.getswitchinterval() * 1000))
+        self.worker_nice = int(words.pop("nice", "0"))
+        self.index = words.pop("index", "on") == "on"
+        self.old_indexer = words.pop("indexer", "new") == "old"
+        if words:
+            raise SystemExit(f"unknown variant words: {words}")
+        index = "on" if self.index else "off"
+        self.label = f"switch={self.switch_ms:g} nice={self.worker_nice} index={index}"
+        if self.old_indexer:
+            self.label += " indexer=old"
+        self.sync_seconds = 0.0
+        self.stall_ms = 0.0
+
+
+async def sync_and_open(
+    count: int, home: Path, in_loop: bool, run: Run, open_messages: bool = True
+) -> None:
     from kittiwake.client.engine import Engine
     from kittiwake.ui.windows.main_window import MainWindow
 
+    sys.setswitchinterval(run.switch_ms / 1000)
     engine = Engine.open(home, background=not in_loop)
     window = MainWindow(engine, check_interval_ms=0)
     window.mark_read_on_open = False
@@ -285,24 +340,57 @@ async def sync_and_open(count: int, home: Path, in_loop: bool) -> None:
     applied = timed(window, "_apply_pending")
     window._refresh.timeout.disconnect()  # connected to the unwrapped method at construction
     window._refresh.timeout.connect(window._apply_pending)
-    heartbeat = Heartbeat()
+    threads = {}
+    worker = engine.worker.thread if engine.worker is not None else None
+    if worker is not None and worker.native_id is not None:
+        threads["worker"] = worker.native_id
+        if run.worker_nice:
+            os.setpriority(os.PRIO_PROCESS, worker.native_id, run.worker_nice)
+    if not run.index and engine._indexer is not None:
+        engine._indexer.stop()
+    indexer = getattr(engine._indexer, "_thread", None)
+    if run.old_indexer and engine._indexer is not None and indexer is not None:
+        engine._indexer.settle = 0
+        if indexer.native_id is not None:  # raising a priority back needs root (CAP_SYS_NICE)
+            os.setpriority(os.PRIO_PROCESS, indexer.native_id, os.getpriority(os.PRIO_PROCESS, 0))
+        engine._indexer.wake()
+    if indexer is not None and indexer.native_id is not None:
+        threads["indexer"] = indexer.native_id
+    kinds: Counter[str] = Counter()
+    stop_counting = engine.add_listener(lambda event: kinds.update((type(event).__name__,)))
+    heartbeat = Heartbeat(threads)
     start = time.perf_counter()
     (result,) = await engine.sync()
     took = time.perf_counter() - start
+    stop_counting()
     assert result.ok, result.error
+    if not run.index and engine._indexer is not None:
+        engine._indexer.start()
+        engine._indexer.wake()
     where = "on the GUI loop" if in_loop else "worker thread"
+    run.sync_seconds, run.stall_ms = took, max(heartbeat.gaps) * 1000
     print(
         f"sync of {count} messages with the window open ({where}): {took:.1f} s;"
         f" {heartbeat.report()}; {pauses.report()}",
         flush=True,
     )
     longest = max((e - b for b, e in applied), default=0.0)
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
+        f"  {run.label}; five longest stalls {heartbeat.longest()};"
+        f" load average {load}\n"
+        f"  events reaching the window: {', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}\n"
         f"  the window's refreshes (_apply_pending): {len(applied)}, longest"
         f" {longest * 1000:.0f} ms; {collector_report()}\n"
         f"{heartbeat.explain({'GC': pauses.spans, 'refresh': applied})}",
         flush=True,
     )
+    if not open_messages:
+        window.close()
+        await window.finish_pending()
+        engine.close()
+        _kept.append(window)
+        return
 
     # Message open: the newest message, shown in the message pane.
     window._apply_pending()
@@ -334,6 +422,26 @@ async def sync_and_open(count: int, home: Path, in_loop: bool) -> None:
     _kept.append(window)  # destroyed by os._exit, not while the loop still runs (a PySide crash)
 
 
+def app_switch_ms() -> float:
+    """The switch interval the app runs with: Python's default (5 ms). Shorter ones were
+    measured (1 and 0.5 ms): no shorter stalls on this machine, a slower sync."""
+    return sys.getswitchinterval() * 1000
+
+
+def summary(runs: list[Run]) -> str:
+    lines = ["A/B summary (per variant: the longest stall of each sync; sync wall times):"]
+    for label in dict.fromkeys(run.label for run in runs):
+        mine = [run for run in runs if run.label == label]
+        stalls = sorted(run.stall_ms for run in mine)
+        times = sorted(run.sync_seconds for run in mine)
+        lines.append(
+            f"  {label}: stalls {', '.join(f'{x:.0f}' for x in stalls)} ms"
+            f" (median {stalls[len(stalls) // 2]:.0f}); sync {', '.join(f'{t:.1f}' for t in times)}"
+            f" s (median {times[len(times) // 2]:.1f})"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -347,11 +455,24 @@ def main() -> None:
         help="sync on the GUI's loop (as before the engine's worker thread), not in background",
     )
     parser.add_argument(
-        "--switch-ms", type=float, default=0, help="sys.setswitchinterval for the GUI run (ms)"
+        "--switch-ms",
+        default="",
+        help="sys.setswitchinterval for the GUI syncs, in ms; a comma-separated list (e.g."
+        " 5,1) alternates them over --repeat rounds for an A/B in one run (default: the app's)",
+    )
+    parser.add_argument(
+        "--variants",
+        default="",
+        help="semicolon-separated variants run in turn each round, e.g. 'nice=0;nice=10'"
+        " (words: switch=MS nice=N index=on|off; see Run)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds of GUI syncs (each into a fresh cache)"
     )
     args = parser.parse_args()
-    if args.switch_ms:
-        sys.setswitchinterval(args.switch_ms / 1000)
+    variants = [v.strip() for v in args.variants.split(";") if v.strip()] or [
+        f"switch={each.strip()}" for each in args.switch_ms.split(",") if each.strip()
+    ]
 
     import qasync
     from PySide6.QtWidgets import QApplication
@@ -362,7 +483,7 @@ def main() -> None:
         plain = DirectDovecot()
         plain.start()
         try:
-            work, home = prepare_mailbox(plain, args.sync)
+            work, home, _user = prepare_mailbox(plain, args.sync)
             asyncio.run(headless_sync(args.sync, home, args.in_loop))
             shutil.rmtree(work, ignore_errors=True)
         finally:
@@ -398,9 +519,19 @@ def main() -> None:
         # ONE run of the Qt loop: a second run_until_complete after QtWebEngine ran crashes
         # (see ui/app.py's run_session).
         async def everything() -> None:
-            work, home = prepare_mailbox(server, args.sync)
+            work, home, user = prepare_mailbox(server, args.sync)
             works.append(work)
-            await sync_and_open(args.sync, home, args.in_loop)
+            runs: list[Run] = []
+            for _round in range(args.repeat):
+                for variant in variants or [f"switch={app_switch_ms()}"]:
+                    if runs:  # the same mailbox, a fresh cache
+                        home = work / f"home-{len(runs)}"
+                        add_bench_account(server, user, work, home)
+                    runs.append(Run(variant))
+                    last = len(runs) == args.repeat * max(1, len(variants))
+                    await sync_and_open(args.sync, home, args.in_loop, runs[-1], last)
+            if len(runs) > 1:
+                print(summary(runs), flush=True)
 
         with loop:
             loop.run_until_complete(everything())

@@ -18,8 +18,16 @@ worker (concurrent.futures chaining), and its result arrives through the caller 
 call_soon_threadsafe queue, after anything the job scheduled there before it ended (events).
 
 The GIL: the worker's pure-Python stretches (parsing) are preempted every
-sys.getswitchinterval() (5 ms) when the GUI thread wants to run; sqlite3 releases the GIL
-during each statement. So the GUI thread waits at most a few milliseconds for the GIL.
+sys.getswitchinterval() (5 ms) when the GUI thread wants to run; sqlite3, the socket and TLS
+release the GIL while they work. That bound holds only while the worker has a core: on a loaded
+machine the OS may stop it while it holds the GIL, and the GUI thread then waits until it runs
+again. Measured in a 10,000-message sync with the window open (benchmarks/gui_bench.py, which
+reads each thread's CPU and run-queue time from /proc): the worker held the GIL ~23 % of the
+sync; in the longest stalls the GUI thread mostly waited for a core (load 3-4 on 2 cores), a
+few times for the GIL while the worker waited for one. Hence no lower priority (nice) for this
+thread: it would make those waits longer (measured: a stall with the worker niced to 10 spent
+93 ms waiting for a core while the GUI thread waited for it). A shorter switch interval (1 or
+0.5 ms) measured no shorter stalls and a slower sync.
 """
 
 from __future__ import annotations

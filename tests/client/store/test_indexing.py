@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -295,4 +296,103 @@ def test_large_bodies_in_files_are_indexed(
         assert [h.uid for h in store.search("needle")] == [1]
         assert indexer.stop(WAIT)
     _integrity(store)
+    store.close()
+
+
+def _deferring(indexer: BackgroundIndexer) -> bool:
+    with indexer._cv:
+        return indexer._cv.wait_for(lambda: indexer.deferring, WAIT)
+
+
+def test_a_round_waits_for_a_quiet_moment_until_a_search_wants_the_index(
+    tmp_path: Path, stopper: list[BackgroundIndexer]
+) -> None:
+    """A sync wakes the indexer after every batch: it indexes once the wakes stop (here: not
+    within the test), and at once when a search waits for it."""
+    path = tmp_path / "cache.sqlite"
+    store = Store.open(path)
+    _fill(store, [_raw(uid) for uid in range(1, 6)])
+    indexer = BackgroundIndexer(path, workers=0, settle=3600, max_defer=3600)
+    stopper.append(indexer.start())
+    assert _deferring(indexer)  # the round at start waits, with the messages still pending
+    assert store.pending_index_count() == 5 and indexer.indexed == 0
+    indexer.wake()  # another batch stored: still waiting
+    assert _deferring(indexer) and indexer.indexed == 0
+    assert indexer.wait_idle(WAIT)  # a search: now
+    assert store.pending_index_count() == 0 and indexer.indexed == 5
+    store.close()
+
+
+def test_max_defer_bounds_the_wait_for_a_quiet_moment(
+    tmp_path: Path, stopper: list[BackgroundIndexer]
+) -> None:
+    path = tmp_path / "cache.sqlite"
+    store = Store.open(path)
+    _fill(store, [_raw(uid) for uid in range(1, 4)])
+    indexer = BackgroundIndexer(path, workers=0, settle=3600, max_defer=0)
+    stopper.append(indexer.start())
+    with indexer._cv:  # idle without anyone calling wait_idle (which would hurry it)
+        assert indexer._cv.wait_for(lambda: indexer._idle, WAIT)
+    assert store.pending_index_count() == 0
+    store.close()
+
+
+def test_stop_ends_a_round_that_waits_for_a_quiet_moment(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite"
+    Store.open(path).close()
+    indexer = BackgroundIndexer(path, workers=0, settle=3600, max_defer=3600).start()
+    assert _deferring(indexer)
+    assert indexer.stop(WAIT) and not indexer.running
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a per-thread nice is Linux's")
+def test_the_thread_runs_at_a_lower_priority_and_the_process_does_not(
+    tmp_path: Path, stopper: list[BackgroundIndexer]
+) -> None:
+    path = tmp_path / "cache.sqlite"
+    Store.open(path).close()
+    here = os.getpriority(os.PRIO_PROCESS, 0)  # this thread's nice value
+    indexer = BackgroundIndexer(path, workers=0, nice=7, settle=0)
+    stopper.append(indexer.start())
+    assert indexer.wait_idle(WAIT)
+    assert indexer._thread is not None and indexer._thread.native_id is not None
+    assert os.getpriority(os.PRIO_PROCESS, indexer._thread.native_id) == min(19, here + 7)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == here
+
+
+def test_a_commit_by_another_connection_keeps_the_round_waiting(
+    tmp_path: Path, stopper: list[BackgroundIndexer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sync storing bodies wakes nobody, but it commits: the round waits `settle` seconds
+    after the last commit (on a clock the test moves)."""
+    from kittiwake.client.store import indexing
+
+    clock = [1000.0]
+    monkeypatch.setattr(indexing, "_now", lambda: clock[0])
+    path = tmp_path / "cache.sqlite"
+    store = Store.open(path)
+    _fill(store, [_raw(uid) for uid in range(1, 4)])
+    indexer = BackgroundIndexer(path, workers=0, settle=10, max_defer=1000)
+    stopper.append(indexer.start())
+    assert _deferring(indexer)
+
+    def look_at(now: float, commit: bool = False) -> None:
+        """Move the clock (and commit), and wait until the indexer has looked again. Holding
+        its condition, so that it cannot look in between."""
+        with indexer._cv:
+            if commit:
+                _fill(store, [_raw(4)], first_uid=4)
+            clock[0] = now
+            seen = indexer.quiet_checks
+            indexer._cv.notify_all()
+            assert indexer._cv.wait_for(lambda: indexer.quiet_checks > seen, WAIT)
+
+    look_at(1008.0, commit=True)  # a commit at 1008, two seconds before it would be quiet
+    look_at(1015.0)  # 10 s after the start, 7 after the commit: still waiting
+    assert indexer.deferring and indexer.indexed == 0
+    clock[0] = 1019.0  # 11 s after the commit
+    with indexer._cv:
+        indexer._cv.notify_all()
+        assert indexer._cv.wait_for(lambda: indexer._idle, WAIT)
+    assert indexer.indexed == 4 and store.pending_index_count() == 0
     store.close()

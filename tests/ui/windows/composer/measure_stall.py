@@ -29,18 +29,26 @@ def main() -> None:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from kittiwake.client.mime.compose import new_draft
     from kittiwake.client.settings import Settings
     from kittiwake.ui.windows.composer import ComposerWindow
+    from kittiwake.ui.windows.main.qt_fixes import patch_qasync_timers, patch_signal_bools
     from tests.client.accounts.fakes import MemoryKeyring, keyring_backend
     from tests.ui.windows.composer.conftest import make_account, open_engine
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
+    patch_qasync_timers()  # as the app does: else a long run aborts (PySide6 killTimer bug)
+    patch_signal_bools()
     loop = qasync.QEventLoop(app, already_running=False)
     asyncio.set_event_loop(loop)
     home = Path(tempfile.mkdtemp(prefix="kittiwake-stall-"))
     with keyring_backend(MemoryKeyring()):
         engine = open_engine(home / "home", make_account("alice@example.test", "alice"))
+        engine.run_in_background()  # as the app: the failing delivery runs on the worker
         off_thread = (engine.save_draft_async, engine.queue_draft_async)
+        # Warm-up, not measured: the first save imports the drafts and outbox modules.
+        identity = engine.account("work").identities[0]
+        loop.run_until_complete(engine.save_draft_async("work", new_draft(identity)))
 
         async def save_here(account: str, draft: Any, *, raw: bytes | None = None) -> str:
             return engine.save_draft(account, draft, raw=raw)
@@ -56,16 +64,32 @@ def main() -> None:
             path.write_bytes(os.urandom(megabytes * 1024 * 1024))
             window = ComposerWindow(engine, "work", settings=Settings(undo_send_seconds=0))
             window.to.setText("bob@example.test")
+            loaded: asyncio.Future[None] = loop.create_future()
+            window.attachments.sig_loaded.connect(
+                lambda loaded=loaded: loaded.done() or loaded.set_result(None)
+            )
             window.attachments.add_files([str(path)])
-            while window.attachments.loading():  # read and encoded in a worker (loading.py)
-                app.processEvents()
+            # Read and encoded in a worker (loading.py); the loop runs meanwhile (a busy loop of
+            # processEvents() drained None's reference count with PySide6 6.12: none_dealloc).
+            loop.run_until_complete(asyncio.wait_for(loaded, 120))
             gaps: list[float] = []
             last = [time.perf_counter()]
+            # Futures the next beat resolves: a stall that ends when the awaited work ends is
+            # only recorded at the beat after it, so each phase waits for that beat.
+            beaten: list[asyncio.Future[None]] = []
 
-            def beat(gaps: list[float] = gaps, last: list[float] = last) -> None:
+            def beat(
+                gaps: list[float] = gaps,
+                last: list[float] = last,
+                beaten: list[asyncio.Future[None]] = beaten,
+            ) -> None:
                 now = time.perf_counter()
                 gaps.append(now - last[0])
                 last[0] = now
+                while beaten:
+                    waiter = beaten.pop()
+                    if not waiter.done():
+                        waiter.set_result(None)
 
             heartbeat = QTimer()
             heartbeat.setInterval(5)
@@ -76,10 +100,16 @@ def main() -> None:
                 heartbeat: QTimer = heartbeat,
                 gaps: list[float] = gaps,
                 last: list[float] = last,
+                beaten: list[asyncio.Future[None]] = beaten,
             ) -> tuple[float, float]:
+                async def next_beat() -> None:
+                    beaten.append(asyncio.get_running_loop().create_future())
+                    await beaten[-1]
+
                 heartbeat.start()
                 last[0] = time.perf_counter()
                 await window.save_draft_async()
+                await next_beat()
                 saving = max(gaps)
                 gaps.clear()
                 queued: asyncio.Future[int] = asyncio.get_running_loop().create_future()
@@ -91,6 +121,7 @@ def main() -> None:
                 window.sig_queued.connect(done)
                 window.send()
                 await queued
+                await next_beat()
                 heartbeat.stop()
                 return saving, max(gaps)
 
