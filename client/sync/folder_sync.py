@@ -40,8 +40,9 @@ from kittiwake.client.imap.client import ImapClient
 from kittiwake.client.imap.mailboxes import Qresync, SelectedMailbox
 from kittiwake.client.imap.responses import FetchItem, Untagged
 from kittiwake.client.imap.seqset import format_uids
-from kittiwake.client.store.model import FlagChange, Folder
+from kittiwake.client.store.model import FlagChange, Folder, MessageHeaders
 from kittiwake.client.store.store import Store
+from kittiwake.client.store.writer import InlineWriter, Job, Then, Writer, writer_for
 from kittiwake.client.sync import cache_ops
 
 # envelope.py (the header parsing, with the mime layer and email.utils behind it), the store's
@@ -100,6 +101,7 @@ class FolderSync:
     policy: BodyPolicy = field(default_factory=BodyPolicy)
     allow: Capabilities = field(default_factory=Capabilities)
     _pending: set[int] = field(default_factory=set, init=False)
+    _writer: Writer | None = field(default=None, init=False)
 
     @property
     def account(self) -> str:
@@ -109,6 +111,23 @@ class FolderSync:
         self.emit(SyncProgress(self.account, self.folder.name, phase, done, total))
 
     async def run(self) -> FolderResult:
+        try:
+            return await self._run()
+        finally:
+            if self._writer is not None:
+                # Whatever happened (a dropped connection, a cancellation), no write of this
+                # sync outlives it; what was handed over is still committed.
+                self._writer.close()
+                self._writer = None
+
+    def _writes(self, *, large: bool) -> Writer:
+        """Where this folder's header and body batches are written: a writer thread once a
+        large download starts (store/writer.py), the sync's own connection before."""
+        if self._writer is None or (large and isinstance(self._writer, InlineWriter)):
+            self._writer = writer_for(self.store, large=large)
+        return self._writer
+
+    async def _run(self) -> FolderResult:
         result = FolderResult()
         folder = self.folder
         caps = self.client.capabilities
@@ -187,6 +206,8 @@ class FolderSync:
                 await self._remove(gone, result)
             new = sorted(everything - cached - self._pending, reverse=True)
         await self._fetch_headers(new, use_modseq, result)
+        if self._writer is not None:
+            await self._writer.drain()  # the headers UIDNEXT vouches for are committed
         self.store.folders.set_sync_state(
             folder.id,
             uidnext=box.uidnext,
@@ -320,48 +341,70 @@ class FolderSync:
         batches = [uids[:FIRST_BATCH]] + [
             uids[i : i + HEADER_BATCH] for i in range(FIRST_BATCH, len(uids), HEADER_BATCH)
         ]
-        for batch in batches:
+        for number, batch in enumerate(batches):
             if not batch:
                 continue
             fetched = await self.client.uid_fetch(format_uids(batch), items)
             headers = [headers_from_fetch(i) for i in fetched.messages if i.uid is not None]
-            # One transaction per batch (the store splits at 500): a crash keeps whole batches.
-            with self.store.transaction():
-                self.store.messages.upsert_headers(self.folder.id, headers)
-            result.added += len(headers)
             done += len(batch)
-            self.emit(MessagesAdded(self.account, self.folder.id, tuple(h.uid for h in headers)))
-            self._progress(Phase.HEADERS, done, len(uids))
+            # One transaction per batch (the store splits at 500): a crash keeps whole batches.
+            # The first batch (the list's top) on this connection, committed before anything
+            # more is fetched; the rest on the writer thread while the next batch is fetched
+            # and parsed, announced once committed.
+            writes = self._writes(large=len(batches) > 2) if number else InlineWriter(self.store)
+            writes.add(self._store_headers(headers, result, done, len(uids)))
+
+    def _store_headers(
+        self, headers: list[MessageHeaders], result: FolderResult, done: int, total: int
+    ) -> Job:
+        folder_id = self.folder.id
+
+        def job(store: Store) -> Then:
+            with store.transaction():
+                store.messages.upsert_headers(folder_id, headers)
+            return announce
+
+        def announce() -> None:
+            result.added += len(headers)
+            self.emit(MessagesAdded(self.account, folder_id, tuple(h.uid for h in headers)))
+            self._progress(Phase.HEADERS, done, total)
+
+        return job
 
     # --- bodies ------------------------------------------------------------------------------
 
     async def _fetch_bodies(self, result: FolderResult) -> None:
         """Bodies newest first: one FETCH per BODY_FETCH messages, handed over every
         BODY_BATCH messages (or BODY_BATCH_BYTES) from the per-message callback while the FETCH
-        still streams, to a writer thread with its own connection (store/body_writer.py): the
-        loop goes on reading the socket while the files, inserts, commits and checkpoints of
-        the batch before are written."""
+        still streams, to the writer thread (store/writer.py): the loop goes on reading the
+        socket while the files, inserts, commits and checkpoints of the batch before are
+        written."""
         needed = cache_ops.needing_body(self.store, self.folder.id, self.policy.since())
         if not needed:
             return
-        from kittiwake.client.store.body_writer import body_writer
-
         wanted = [uid for uid, _size in needed]
+        writer = self._writes(large=len(wanted) > BODY_BATCH)
+        folder_id = self.folder.id
         done = 0
         self._progress(Phase.BODIES, 0, len(wanted))
         pending: list[tuple[int, bytes]] = []
         weight = 0
 
-        def stored(count: int, handled: int) -> None:
-            # On the loop's thread, in order, once the batch committed.
-            nonlocal done
-            result.bodies += count
-            done += handled
-            if count:
-                self.emit(BodiesStored(self.account, self.folder.id, count))
-            self._progress(Phase.BODIES, done, len(wanted))
+        def store_bodies(batch: list[tuple[int, bytes]]) -> Job:
+            def job(store: Store) -> Then:
+                stored = store.bodies.put(folder_id, batch)
 
-        writer = body_writer(self.store, self.folder.id, stored)
+                def announce() -> None:
+                    nonlocal done
+                    result.bodies += stored
+                    done += len(batch)
+                    if stored:
+                        self.emit(BodiesStored(self.account, folder_id, stored))
+                    self._progress(Phase.BODIES, done, len(wanted))
+
+                return announce
+
+            return job
 
         def flush() -> None:
             nonlocal weight
@@ -372,7 +415,7 @@ class FolderSync:
             # fails with that error once the server is done.)
             pending.clear()
             weight = 0
-            writer.add(batch)
+            writer.add(store_bodies(batch))
 
         def take(item: FetchItem) -> None:
             nonlocal weight
@@ -384,17 +427,10 @@ class FolderSync:
             if len(pending) >= BODY_BATCH or weight >= BODY_BATCH_BYTES:
                 flush()
 
-        try:
-            for chunk in _body_batches(needed):
-                await self.client.uid_fetch(
-                    format_uids(chunk), ["UID", "BODY.PEEK[]"], on_message=take
-                )
-                flush()
-            await writer.drain()
-        finally:
-            # Whatever happened (a dropped connection, a cancellation), no write of this
-            # sync outlives it; what was handed over is still committed.
-            writer.close()
+        for chunk in _body_batches(needed):
+            await self.client.uid_fetch(format_uids(chunk), ["UID", "BODY.PEEK[]"], on_message=take)
+            flush()
+        await writer.drain()
 
 
 def load_sync_modules() -> None:

@@ -277,30 +277,53 @@ async def test_the_sync_modules_load_while_the_server_answers_the_select(
     assert result.added == 3 and result.bodies == 3
 
 
-async def test_a_cache_file_stores_bodies_on_the_writer_thread_and_equals_the_server(
+async def test_a_cache_file_is_written_by_the_writer_thread_and_equals_the_server(
     mail_server: MailServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Header batches after the first and body batches go to the writer thread; the folder's
+    UIDNEXT is recorded only once every header batch has committed."""
     import threading
 
     from kittiwake.client.store.bodies import Bodies
+    from kittiwake.client.store.folders import Folders
+    from kittiwake.client.store.messages import Messages
 
     user = mail_server.new_user()
     fill(mail_server, user, 12)
     mail_server.save(user, message(50, size=150_000))  # a body file, not inline
-    threads: set[str] = set()
-    real_put = Bodies.put
+    writers: dict[str, set[str]] = {"headers": set(), "bodies": set()}
+    real_put, real_upsert, real_state = Bodies.put, Messages.upsert_headers, Folders.set_sync_state
 
     def put(self: Bodies, folder_id: int, items: list[tuple[int, bytes]]) -> int:
-        threads.add(threading.current_thread().name)
+        writers["bodies"].add(threading.current_thread().name)
         return real_put(self, folder_id, items)
 
+    def upsert(self: Messages, folder_id: int, headers: list[object]) -> int:
+        writers["headers"].add(threading.current_thread().name)
+        return real_upsert(self, folder_id, headers)  # type: ignore[arg-type]
+
+    rows_at_uidnext: list[int] = []
+
+    def state(self: Folders, folder_id: int, **values: object) -> None:
+        if values.get("uidnext") is not None:
+            rows_at_uidnext.append(row_count(store, ACCOUNT))
+        real_state(self, folder_id, **values)  # type: ignore[arg-type]
+
     monkeypatch.setattr(Bodies, "put", put)
+    monkeypatch.setattr(Messages, "upsert_headers", upsert)
+    monkeypatch.setattr(Folders, "set_sync_state", state)
+    monkeypatch.setattr("kittiwake.client.sync.folder_sync.FIRST_BATCH", 2)
+    monkeypatch.setattr("kittiwake.client.sync.folder_sync.HEADER_BATCH", 3)
     monkeypatch.setattr("kittiwake.client.sync.folder_sync.BODY_BATCH", 5)
     events: list[Event] = []
     with Store.open(tmp_path / "cache.sqlite3") as store:
         result = await sync_inbox(mail_server, user, store, events=events)
         assert (result.added, result.bodies) == (13, 13)
-        assert threads == {"kittiwake-bodies"}
+        main = threading.current_thread().name
+        assert writers == {"headers": {main, "kittiwake-writer"}, "bodies": {"kittiwake-writer"}}
+        assert rows_at_uidnext == [13]
+        added = [u for e in events if isinstance(e, MessagesAdded) for u in e.uids]
+        assert sorted(added) == list(range(1, 14))
         assert sum(e.count for e in events if isinstance(e, BodiesStored)) == 13
         assert cache_state(store, ACCOUNT) == server_state(mail_server, user)
         again = await sync_inbox(mail_server, user, store)
