@@ -1,7 +1,7 @@
 """GUI figures: folder open, message open, the longest event-loop stall during a sync, RSS.
 
     .venv/bin/python benchmarks/gui_bench.py [--rows 100000] [--sync 10000] [--headless]
-                                             [--in-loop]
+                                             [--in-loop] [--variants 'A;B' --repeat N]
 
 1. Folder open: a 100,000-message synthetic folder (written through the cache's API), from
    choosing it to the list painted (the model's count + the visible page + a full repaint of
@@ -13,6 +13,13 @@
    a 5 ms QTimer heartbeat records the longest gap between its ticks. The engine runs as in the
    app: in background mode (the sync on its worker thread, GC on the GUI thread); --in-loop
    runs it on the GUI's loop instead, as before the worker existed, for comparison.
+   Printed with it: the five longest stalls, the sync's wall time, the load average, the
+   events that reached the window, and for the three longest stalls each thread's CPU time
+   and time spent waiting for a core (Linux /proc schedstat): a stall in which the GUI thread
+   neither ran nor waited for a core was spent blocked (on the GIL, or I/O).
+   --variants runs the sync once per variant each round (--repeat rounds, alternating, each
+   into a fresh cache) for an A/B in one run; see Run for the words (switch interval, the
+   worker's nice value, the indexer on/off/old) and a summary at the end.
 4. Peak RSS of this process at the end (after the 100,000-row folder was scrolled through).
 
 Runs offscreen. A measurement, not a test: prints figures.

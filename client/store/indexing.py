@@ -26,8 +26,9 @@ Indexing is never urgent, and it shares two cores with the sync and the GUI: a r
 new headers and commits every batch of bodies, so its mail is indexed once it ends), or
 `max_defer` seconds after the first wake at the latest (a long first sync). A search waiting for
 the index (wait_idle) starts it at once. On Linux the thread itself also runs at the pool's
-lower priority (a per-thread nice): it mostly waits in SQLite with the GIL released, so it
-cannot hold the GUI thread back, and a core goes to the GUI thread first. Measured
+lower priority (a per-thread nice): it spends its time in SQLite with the GIL released, so it
+rarely holds the GUI thread back (unlike the sync's worker, see client/sync/worker.py), and a
+core goes to the GUI thread first. Measured
 (benchmarks/gui_bench.py, a 10,000-message sync with the window open): the indexer thread, when
 it ran during the sync, was runnable about as often as the sync's worker.
 """
