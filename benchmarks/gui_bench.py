@@ -157,20 +157,24 @@ class GcPauses:
 class Heartbeat:
     """A 5 ms QTimer; the longest gap between its ticks is the longest event-loop stall.
 
-    Each beat also notes, for the GUI thread and the `threads` given (the engine's worker, the
-    indexer), the CPU time each used and the time each spent runnable but waiting for a core
-    (Linux's /proc/self/task/<tid>/schedstat), and the process's CPU time. A gap in which the
-    GUI thread neither ran nor waited for a core was spent blocked: on the GIL (held by a
-    thread that may itself be waiting for a core), or on I/O. `explain` splits the longest gaps
-    into these."""
+    Each beat also notes the CPU time of the GUI thread and of the `threads` given (the
+    engine's worker, the indexer), and the process's. With `sched` (Linux, --sched) it also
+    reads each thread's time spent runnable but waiting for a core (/proc/<tid>/schedstat): a
+    gap in which the GUI thread neither ran nor waited for a core was spent blocked (on the
+    GIL, or I/O). Off by default: reading /proc releases and re-acquires the GIL per call,
+    which while the worker computes costs the GUI thread up to a switch interval each time
+    and so lengthens the very stalls it measures. `explain` splits the longest gaps."""
 
-    def __init__(self, threads: dict[str, int] | None = None) -> None:
-        """`threads`: other threads of this process, name -> native id."""
+    def __init__(
+        self, threads: dict[str, threading.Thread] | None = None, sched: bool = False
+    ) -> None:
         from PySide6.QtCore import QTimer
 
         self.gaps: list[float] = []
-        self.threads = {"GUI thread": threading.get_native_id(), **(threads or {})}
-        # (wall, the process's CPU, each thread's (CPU ns, runqueue wait ns)) at each beat
+        self.threads = {"GUI thread": threading.current_thread(), **(threads or {})}
+        self.clocks = [time.pthread_getcpuclockid(t.ident or 0) for t in self.threads.values()]
+        self.sched = sched
+        # (wall, the process's CPU, each thread's (CPU ns, runqueue wait ns or 0)) at each beat
         self.beats: list[tuple[float, float, tuple[tuple[int, int], ...]]] = []
         self.last = time.perf_counter()
         self.timer = QTimer()
@@ -178,11 +182,13 @@ class Heartbeat:
         self.timer.timeout.connect(self.beat)
         self.timer.start()
 
-    def _sched(self) -> tuple[tuple[int, int], ...]:
+    def _threads(self) -> tuple[tuple[int, int], ...]:
+        if not self.sched:
+            return tuple((time.clock_gettime_ns(clock), 0) for clock in self.clocks)
         each = []
-        for tid in self.threads.values():
+        for thread in self.threads.values():
             try:
-                with open(f"/proc/self/task/{tid}/schedstat") as stat:
+                with open(f"/proc/self/task/{thread.native_id}/schedstat") as stat:
                     ran, waited, _slices = stat.read().split()
                 each.append((int(ran), int(waited)))
             except (OSError, ValueError):  # not Linux, or the thread ended
@@ -192,7 +198,7 @@ class Heartbeat:
     def beat(self) -> None:
         now = time.perf_counter()
         self.gaps.append(now - self.last)
-        self.beats.append((now, time.process_time(), self._sched()))
+        self.beats.append((now, time.process_time(), self._threads()))
         self.last = now
 
     def report(self) -> str:
@@ -218,10 +224,10 @@ class Heartbeat:
             parts = [f"{(end - begin) * 1000:.0f} ms (from monotonic {begin:.3f} s):"]
             each = zip(self.threads, sched0, sched1, strict=True)
             for name, (ran0, wait0), (ran1, wait1) in each:
-                parts.append(
-                    f"{name} CPU {(ran1 - ran0) / 1e6:.0f} ms + waiting for a core"
-                    f" {(wait1 - wait0) / 1e6:.0f} ms,"
+                waited = (
+                    f" + waiting for a core {(wait1 - wait0) / 1e6:.0f} ms" if self.sched else ""
                 )
+                parts.append(f"{name} CPU {(ran1 - ran0) / 1e6:.0f} ms{waited},")
             parts.append(f"whole process CPU {(all1 - all0) * 1000:.0f} ms")
             for kind, each in spans.items():
                 inside = sum(max(0.0, min(e, end) - max(s, begin)) for s, e in each)
@@ -328,7 +334,7 @@ class Run:
 
 
 async def sync_and_open(
-    count: int, home: Path, in_loop: bool, run: Run, open_messages: bool = True
+    count: int, home: Path, in_loop: bool, run: Run, open_messages: bool = True, sched: bool = False
 ) -> None:
     from kittiwake.client.engine import Engine
     from kittiwake.ui.windows.main_window import MainWindow
@@ -350,7 +356,7 @@ async def sync_and_open(
     threads = {}
     worker = engine.worker.thread if engine.worker is not None else None
     if worker is not None and worker.native_id is not None:
-        threads["worker"] = worker.native_id
+        threads["worker"] = worker
         if run.worker_nice:
             os.setpriority(os.PRIO_PROCESS, worker.native_id, run.worker_nice)
     if not run.index and engine._indexer is not None:
@@ -362,10 +368,10 @@ async def sync_and_open(
             os.setpriority(os.PRIO_PROCESS, indexer.native_id, os.getpriority(os.PRIO_PROCESS, 0))
         engine._indexer.wake()
     if indexer is not None and indexer.native_id is not None:
-        threads["indexer"] = indexer.native_id
+        threads["indexer"] = indexer
     kinds: Counter[str] = Counter()
     stop_counting = engine.add_listener(lambda event: kinds.update((type(event).__name__,)))
-    heartbeat = Heartbeat(threads)
+    heartbeat = Heartbeat(threads, sched)
     start = time.perf_counter()
     (result,) = await engine.sync()
     took = time.perf_counter() - start
@@ -476,6 +482,11 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=1, help="rounds of GUI syncs (each into a fresh cache)"
     )
+    parser.add_argument(
+        "--sched",
+        action="store_true",
+        help="explain stalls with each thread's run-queue wait (Linux; lengthens stalls)",
+    )
     args = parser.parse_args()
     variants = [v.strip() for v in args.variants.split(";") if v.strip()] or [
         f"switch={each.strip()}" for each in args.switch_ms.split(",") if each.strip()
@@ -536,7 +547,7 @@ def main() -> None:
                         add_bench_account(server, user, work, home)
                     runs.append(Run(variant))
                     last = len(runs) == args.repeat * max(1, len(variants))
-                    await sync_and_open(args.sync, home, args.in_loop, runs[-1], last)
+                    await sync_and_open(args.sync, home, args.in_loop, runs[-1], last, args.sched)
             if len(runs) > 1:
                 print(summary(runs), flush=True)
 
