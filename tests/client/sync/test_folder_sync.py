@@ -183,10 +183,11 @@ async def test_resync_costs_what_changed_not_the_folder_size(
     skip = ("LIST", "ENABLE", "LOGOUT")
     after_list = [c.split(" (")[0] for c in sent if not c.startswith(skip)]
     changes = ["UID FETCH 1:60"] if mode == "condstore" else []
-    assert after_list == ['SELECT "INBOX"', *changes, "UID SEARCH UID 61:*", "UID FETCH 61:65",
-                          "UID FETCH 61:65"]  # fmt: skip
+    # A few new messages come whole: headers and bodies in one FETCH.
+    assert after_list == ['SELECT "INBOX"', *changes, "UID SEARCH UID 61:*", "UID FETCH 61:65"]
     select, fetch_changes = [c for c in sent if not c.startswith(skip)][:2]
     assert ("QRESYNC" in select) if mode == "qresync" else ("CHANGEDSINCE" in fetch_changes)
+    assert "BODY.PEEK[]" in sent[-2] and "RFC822.SIZE" in sent[-2]
 
 
 async def test_first_page_is_committed_and_announced_before_the_rest(
@@ -315,6 +316,7 @@ async def test_a_cache_file_is_written_by_the_writer_thread_and_equals_the_serve
     monkeypatch.setattr("kittiwake.client.sync.folder_sync.FIRST_BATCH", 2)
     monkeypatch.setattr("kittiwake.client.sync.folder_sync.HEADER_BATCH", 3)
     monkeypatch.setattr("kittiwake.client.sync.folder_sync.BODY_BATCH", 5)
+    monkeypatch.setattr("kittiwake.client.sync.folder_sync.WHOLE_BATCH", 0)
     events: list[Event] = []
     with Store.open(tmp_path / "cache.sqlite3") as store:
         result = await sync_inbox(mail_server, user, store, events=events)
@@ -328,3 +330,39 @@ async def test_a_cache_file_is_written_by_the_writer_thread_and_equals_the_serve
         assert cache_state(store, ACCOUNT) == server_state(mail_server, user)
         again = await sync_inbox(mail_server, user, store)
         assert (again.added, again.bodies) == (0, 0)
+
+
+async def test_a_few_new_messages_come_whole_more_come_headers_first(
+    mail_server: MailServer, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Up to WHOLE_BATCH new messages: one FETCH of whole messages, each stored with its
+    row in one transaction, the same cache as the two-step path; above it, headers first."""
+    monkeypatch.setattr("kittiwake.client.sync.folder_sync.WHOLE_BATCH", 4)
+    monkeypatch.setattr("kittiwake.client.sync.folder_sync.BODY_BATCH_BYTES", 1500)
+    user = mail_server.new_user()
+    fill(mail_server, user, 3)
+    await sync_inbox(mail_server, user, store)
+    fill(mail_server, user, 4, start=10)
+    events: list[Event] = []
+    sent: list[str] = []
+    few = await sync_inbox(mail_server, user, store, events=events, sent=sent)
+    assert (few.added, few.bodies) == (4, 4)
+    fetches = [c for c in sent if c.startswith("UID FETCH")]
+    assert len(fetches) == 1 and "BODY.PEEK[]" in fetches[0]
+    # Bounded by bytes (1,500 here): several transactions, each announcing its rows.
+    added = [e.uids for e in events if isinstance(e, MessagesAdded)]
+    assert len(added) > 1 and sorted(u for uids in added for u in uids) == [4, 5, 6, 7]
+    assert cache_state(store, ACCOUNT) == server_state(mail_server, user)
+    folder = store.folders.find(ACCOUNT, "INBOX")
+    assert folder is not None
+    rows = store.messages.page(folder.id, limit=10).rows
+    assert {r.uid: (r.subject, r.sender.address) for r in rows if r.uid >= 4} == {
+        i + 4: (f"Test message {i + 10}", f"sender{i + 10}@example.test") for i in range(4)
+    }
+    fill(mail_server, user, 5, start=20)
+    sent.clear()
+    more = await sync_inbox(mail_server, user, store, sent=sent)
+    assert (more.added, more.bodies) == (5, 5)
+    fetches = [c for c in sent if c.startswith("UID FETCH")]
+    assert len(fetches) == 2 and "BODY.PEEK[]" not in fetches[0] and "BODY.PEEK[]" in fetches[1]
+    assert cache_state(store, ACCOUNT) == server_state(mail_server, user)
