@@ -61,15 +61,21 @@ class Bodies:
     def _put_batch(self, folder_id: int, batch: list[tuple[int, bytes]]) -> int:
         conn = self._db.conn
         with self._db.transaction():
+            # One lookup for the batch (a statement per UID was most of a small body's cost).
+            marks = ",".join("?" * len(batch))
+            missing = {
+                int(uid): int(message_id)
+                for uid, message_id in conn.execute(
+                    f"SELECT uid, id FROM messages WHERE folder_id = ? AND uid IN ({marks})"
+                    " AND has_body = 0",
+                    (folder_id, *(uid for uid, _raw in batch)),
+                )
+            }
             rows: list[tuple[int, bytes | None]] = []
             for uid, raw in batch:
-                found = conn.execute(
-                    "SELECT id, has_body FROM messages WHERE folder_id = ? AND uid = ?",
-                    (folder_id, uid),
-                ).fetchone()
-                if found is None or found[1]:
+                message_id = missing.pop(uid, None)  # pop: a UID twice in a batch stores once
+                if message_id is None:
                     continue
-                message_id = int(found[0])
                 if self._dir is not None and len(raw) > INLINE_LIMIT:
                     self._write_file(message_id, raw)
                     rows.append((message_id, None))
