@@ -21,13 +21,17 @@ The GIL: the worker's pure-Python stretches (parsing) are preempted every
 sys.getswitchinterval() (5 ms) when the GUI thread wants to run; sqlite3, the socket and TLS
 release the GIL while they work. That bound holds only while the worker has a core: on a loaded
 machine the OS may stop it while it holds the GIL, and the GUI thread then waits until it runs
-again. Measured in a 10,000-message sync with the window open (benchmarks/gui_bench.py, which
-reads each thread's CPU and run-queue time from /proc): the worker held the GIL ~23 % of the
-sync; in the longest stalls the GUI thread mostly waited for a core (load 3-4 on 2 cores), a
-few times for the GIL while the worker waited for one. Hence no lower priority (nice) for this
-thread: it would make those waits longer (measured: a stall with the worker niced to 10 spent
-93 ms waiting for a core while the GUI thread waited for it). A shorter switch interval (1 or
-0.5 ms) measured no shorter stalls and a slower sync.
+again. And each time the GUI thread returns from a Qt call (PySide6 releases the GIL around
+them) while the worker computes, it may wait a switch interval again: a burst of GUI work
+(opening the first Inbox, a refresh) is stretched several-fold. Measured in a 10,000-message
+sync with the window open (benchmarks/gui_bench.py --sched: each thread's CPU and run-queue
+time): the worker held the GIL ~23 % of the sync (py-spy --gil; a fifth of that in envelope
+parsing); the longest stalls were either the GUI thread waiting for a core (load 3-5 on 2
+cores) or a GUI burst during a pure-Python stretch of the worker (worker CPU ~ the stall's
+length). Hence no lower priority (nice) for this thread: a stall with the worker niced to 10
+spent 93 ms with the worker waiting for a core while the GUI thread waited for the GIL. A
+shorter switch interval (1 or 2 ms) showed no consistent gain over three alternating runs and
+up to a fifth slower sync; 0.5 ms was worse. Parsing in a process would remove the cause.
 """
 
 from __future__ import annotations
