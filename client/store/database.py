@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from kittiwake.client.foreground import holding_writes
 from kittiwake.client.store.migrate import migrate
 
 _PRAGMAS = (
@@ -90,7 +91,8 @@ class Database:
             self.conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
             try:
-                yield self.conn
+                with holding_writes():  # no pause for the GUI while the write lock is held
+                    yield self.conn
                 self.conn.execute("COMMIT")
             except BaseException:
                 # SQLite may have rolled back already (SQLITE_FULL, SQLITE_IOERR): a second
