@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from kittiwake.client.foreground import give_way
 from kittiwake.client.imap import encode
 from kittiwake.client.imap.capabilities import Capabilities
 from kittiwake.client.imap.greeting import Greeting
@@ -174,6 +175,7 @@ class ImapSession:
                     break
                 self._last_activity = self._loop.time()
                 for raw in self._wire.feed(data):
+                    give_way()  # on a worker thread, the window's turn first (foreground.py)
                     self._dispatch(parse_response(raw))
         except ProtocolError as exc:
             error = exc

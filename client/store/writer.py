@@ -31,6 +31,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from kittiwake.client.foreground import give_way
 from kittiwake.client.store.store import Store
 
 Then = Callable[[], None]
@@ -104,6 +105,7 @@ class ThreadedWriter:
                     if job is None:
                         return
                     if store is not None and self._error is None:
+                        give_way()  # between transactions: the window first
                         then = job(store)
                         if then is not None:
                             self._loop.call_soon_threadsafe(then)

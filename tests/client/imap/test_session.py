@@ -237,3 +237,26 @@ async def test_cancelling_a_command_midway_closes_the_connection() -> None:
         with pytest.raises(ConnectionLost, match="cancelled"):
             await client.noop()
     server.raise_errors()
+
+
+async def test_the_reader_gives_way_to_the_foreground_once_per_response(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kittiwake.client.imap import session
+
+    calls: list[int] = []
+    monkeypatch.setattr(session, "give_way", lambda: calls.append(1))
+    lines = b"".join(b"* %d FETCH (UID %d FLAGS ())\r\n" % (i, i) for i in range(1, 51))
+
+    async def script(peer: ScriptedPeer) -> None:
+        await greet_and_login(peer)
+        await peer.expect(b"A2 UID FETCH 1:* (UID FLAGS)\r\n")
+        await peer.send(lines + b"A2 OK Fetch completed.\r\n")
+
+    async with ScriptedServer(script, tls="valid") as server:
+        client = await connect(server)
+        calls.clear()  # the login's responses counted too; the FETCH's are what matter here
+        await client.uid_fetch("1:*", ["UID", "FLAGS"])
+        await client.close()
+    server.raise_errors()
+    assert len(calls) >= 51  # 50 FETCH responses and the tagged OK
