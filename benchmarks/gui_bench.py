@@ -315,7 +315,8 @@ class Run:
     engine's worker thread's nice value, Linux), `index=on|off` (off: the background indexer
     is stopped for the sync and started after it, as if it waited for the sync to end),
     `indexer=old` (the indexer as before it waited for a quiet moment and lowered its thread's
-    priority: settle 0, the thread at the process's nice value)."""
+    priority: settle 0, the thread at the process's nice value), `fg=on|off` (the background
+    threads give way while the GUI thread works: ui/bridge.py ForegroundTracker, as the app)."""
 
     def __init__(self, variant: str) -> None:
         words = dict(word.split("=", 1) for word in variant.split())
@@ -323,12 +324,14 @@ class Run:
         self.worker_nice = int(words.pop("nice", "0"))
         self.index = words.pop("index", "on") == "on"
         self.old_indexer = words.pop("indexer", "new") == "old"
+        self.foreground = words.pop("fg", "on") == "on"
         if words:
             raise SystemExit(f"unknown variant words: {words}")
         index = "on" if self.index else "off"
         self.label = f"switch={self.switch_ms:g} nice={self.worker_nice} index={index}"
         if self.old_indexer:
             self.label += " indexer=old"
+        self.label += f" fg={'on' if self.foreground else 'off'}"
         self.sync_seconds = 0.0
         self.stall_ms = 0.0
 
@@ -337,9 +340,13 @@ async def sync_and_open(
     count: int, home: Path, in_loop: bool, run: Run, open_messages: bool = True, sched: bool = False
 ) -> None:
     from kittiwake.client.engine import Engine
+    from kittiwake.ui.bridge import ForegroundTracker
     from kittiwake.ui.windows.main_window import MainWindow
 
     sys.setswitchinterval(run.switch_ms / 1000)
+    tracker = ForegroundTracker()
+    if run.foreground and not in_loop:
+        tracker.install()
     engine = Engine.open(home, background=not in_loop)
     window = MainWindow(engine, check_interval_ms=0)
     window.mark_read_on_open = False
@@ -375,6 +382,7 @@ async def sync_and_open(
     start = time.perf_counter()
     (result,) = await engine.sync()
     took = time.perf_counter() - start
+    tracker.uninstall()
     stop_counting()
     assert result.ok, result.error
     if not run.index and engine._indexer is not None:
@@ -477,7 +485,7 @@ def main() -> None:
         "--variants",
         default="",
         help="semicolon-separated variants run in turn each round, e.g. 'nice=0;nice=10'"
-        " (words: switch=MS nice=N index=on|off; see Run)",
+        " (words: switch=MS nice=N index=on|off fg=on|off; see Run)",
     )
     parser.add_argument(
         "--repeat", type=int, default=1, help="rounds of GUI syncs (each into a fresh cache)"

@@ -131,10 +131,12 @@ def main(argv: list[str]) -> int:
 
     patch_qasync_timers()  # else a long session aborts (PySide6 killTimer drains None)
     patch_signal_bools()  # and signals drain True/False
-    from kittiwake.ui.bridge import GuiThreadCollector
+    from kittiwake.ui.bridge import ForegroundTracker, GuiThreadCollector
 
     collector = GuiThreadCollector(app)  # before the engine's worker thread starts
     collector.install()
+    tracker = ForegroundTracker(app)  # the engine's threads give way while the window works
+    tracker.install()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     from kittiwake.ui.windows.main.open_arguments import ArgumentOpener
@@ -154,6 +156,7 @@ def main(argv: list[str]) -> int:
         # Our own arguments open once the main window shows (the composer then stacks above it).
         shown = (lambda: opener.open_arguments(list(argv))) if argv else None
         loop.run_until_complete(run_session(window, on_shown=shown))
+    tracker.uninstall()  # the loop has ended: the worker's last steps need not wait for it
     if engine is not None:
         engine.close()  # joins the worker thread (its sessions were stopped above)
     collector.uninstall()

@@ -12,6 +12,11 @@ threshold is crossed, which with the sync worker is mostly the worker. A Qt obje
 there (qasync's timers and closed windows sit in reference cycles) is destroyed off its thread,
 and Qt then crashes. `GuiThreadCollector` turns automatic collection off and collects on a GUI
 timer instead (the same fix pyqtgraph ships for the same crash).
+
+And one courtesy: `ForegroundTracker` tells the engine's background threads when the GUI thread
+is working (from the first event it handles after waking until it is about to sleep again), and
+they wait at their next checkpoint (client/foreground.py) instead of making every Qt call of a
+repaint wait for the GIL.
 """
 
 from __future__ import annotations
@@ -23,7 +28,16 @@ import time
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import (
+    QAbstractEventDispatcher,
+    QCoreApplication,
+    QEvent,
+    QObject,
+    Qt,
+    QTimer,
+)
+
+from kittiwake.client import foreground
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -123,3 +137,46 @@ class GuiThreadCollector(QObject):
         if self.timer.interval() != interval:
             self.timer.setInterval(interval)
         return oldest
+
+
+class ForegroundTracker(QObject):
+    """Marks the GUI thread busy from the first event it handles after waking until its event
+    dispatcher is about to sleep again (client/foreground.py).
+
+    The dispatcher's own `awake` signal is no bracket: Qt emits it at the start of an
+    iteration, and the timers and socket notifiers that woke the thread run after the poll,
+    before the next `awake`. So the start of work is the first event delivered after
+    `aboutToBlock`: an application event filter, installed at `aboutToBlock` and removed by its
+    first event, so that the thread pays one Python call per wake-up, not one per event."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.dispatcher: QAbstractEventDispatcher | None = None
+        self.app: QCoreApplication | None = None
+
+    def install(self) -> None:
+        app = QCoreApplication.instance()
+        dispatcher = QAbstractEventDispatcher.instance(self.thread())
+        if app is None or dispatcher is None:  # no event loop on this thread: nothing to follow
+            return
+        self.app, self.dispatcher = app, dispatcher
+        dispatcher.aboutToBlock.connect(self._about_to_block, Qt.ConnectionType.DirectConnection)
+        foreground.busy()  # installed from an event handler or before the loop: working now
+
+    def uninstall(self) -> None:
+        if self.dispatcher is not None and self.app is not None:
+            self.dispatcher.aboutToBlock.disconnect(self._about_to_block)
+            self.app.removeEventFilter(self)
+        self.dispatcher = self.app = None
+        foreground.idle()
+
+    def _about_to_block(self) -> None:
+        foreground.idle()
+        if self.app is not None:
+            self.app.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        foreground.busy()
+        if self.app is not None:
+            self.app.removeEventFilter(self)
+        return False

@@ -76,3 +76,39 @@ def test_a_full_pass_waits_for_a_quiet_tick() -> None:
         assert collector.collect() == 1  # a deferred middle pass, also on a quiet tick
     finally:
         collector.uninstall()
+
+
+def test_the_gui_thread_is_busy_while_it_handles_events_and_idle_between(qtbot: QtBot) -> None:
+    from PySide6.QtCore import QTimer
+
+    from kittiwake.client import foreground
+    from kittiwake.ui.bridge import ForegroundTracker
+
+    def background_got_through() -> threading.Event:
+        # A background thread's checkpoint returns once the GUI's loop goes to sleep.
+        through = threading.Event()
+
+        def run() -> None:
+            foreground.give_way(max_pause=60)
+            through.set()
+
+        threading.Thread(target=run, daemon=True).start()
+        return through
+
+    tracker = ForegroundTracker()
+    tracker.install()
+    try:
+        assert tracker.dispatcher is not None
+        assert foreground.is_busy()  # installed from running code: busy until the loop sleeps
+        through = background_got_through()
+        qtbot.waitUntil(through.is_set)  # ... which waitUntil's own waiting lets it do
+        for _round in range(2):  # and again after the next wake-up: the filter is back
+            seen: list[bool] = []
+            QTimer.singleShot(0, lambda: seen.append(foreground.is_busy()))
+            qtbot.waitUntil(lambda: bool(seen))
+            assert seen == [True]  # the event that woke the loop made it busy again
+            through = background_got_through()
+            qtbot.waitUntil(through.is_set)
+    finally:
+        tracker.uninstall()
+    assert not foreground.is_busy()
