@@ -18,20 +18,16 @@ worker (concurrent.futures chaining), and its result arrives through the caller 
 call_soon_threadsafe queue, after anything the job scheduled there before it ended (events).
 
 The GIL: the worker's pure-Python stretches (parsing) are preempted every
-sys.getswitchinterval() (5 ms) when the GUI thread wants to run; sqlite3, the socket and TLS
-release the GIL while they work. That bound holds only while the worker has a core: on a loaded
-machine the OS may stop it while it holds the GIL, and the GUI thread then waits until it runs
-again. And each time the GUI thread returns from a Qt call (PySide6 releases the GIL around
-them) while the worker computes, it may wait a switch interval again: a burst of GUI work
-(opening the first Inbox, a refresh) is stretched several-fold. Measured in a 10,000-message
-sync with the window open (benchmarks/gui_bench.py --sched: each thread's CPU and run-queue
-time): the worker held the GIL ~23 % of the sync (py-spy --gil; a fifth of that in envelope
-parsing); the longest stalls were either the GUI thread waiting for a core (load 3-5 on 2
-cores) or a GUI burst during a pure-Python stretch of the worker (worker CPU ~ the stall's
-length). Hence no lower priority (nice) for this thread: a stall with the worker niced to 10
-spent 93 ms with the worker waiting for a core while the GUI thread waited for the GIL. A
-shorter switch interval (1 or 2 ms) showed no consistent gain over three alternating runs and
-up to a fifth slower sync; 0.5 ms was worse. Parsing in a process would remove the cause.
+sys.getswitchinterval() (5 ms) when the GUI thread wants to run, but each time the GUI thread
+returns from a Qt call (PySide6 releases the GIL around them) while the worker computes, it may
+wait a switch interval again: a burst of GUI work (a refresh, a repaint) was stretched
+several-fold, to 100-600 ms in a 10,000-message sync (benchmarks/gui_bench.py). A shorter
+switch interval (1 or 2 ms) showed no consistent gain and a slower sync; a niced worker was
+worse (it held the GIL while waiting for a core). What works is cooperation
+(client/foreground.py): while the GUI thread handles events, the worker and the cache's writer
+thread wait at their next checkpoint (an IMAP response, an envelope, a writer job) with the GIL
+released, never inside a write transaction; the longest stalls fell to 57-70 ms at load ~3.5
+(gui_bench --variants 'fg=off;fg=on'), the rest being the GUI's own work and waits for a core.
 """
 
 from __future__ import annotations
