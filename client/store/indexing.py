@@ -49,6 +49,7 @@ from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 
+from kittiwake.client.foreground import give_way
 from kittiwake.client.store import fts
 from kittiwake.client.store.database import Database, connect
 
@@ -396,6 +397,7 @@ class BackgroundIndexer:
         lock past busy_timeout (a huge sync commit) instead of failing."""
         for start in range(0, len(rows), self.batch):
             chunk = rows[start : start + self.batch]
+            give_way()  # between transactions: the window first (client/foreground.py)
             while not self._stopping:
                 try:
                     began = time.perf_counter()

@@ -396,3 +396,21 @@ def test_a_commit_by_another_connection_keeps_the_round_waiting(
         assert indexer._cv.wait_for(lambda: indexer._idle, WAIT)
     assert indexer.indexed == 4 and store.pending_index_count() == 0
     store.close()
+
+
+def test_the_indexer_gives_way_to_the_window_between_its_transactions(
+    tmp_path: Path, stopper: list[BackgroundIndexer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kittiwake.client.foreground import _writing
+    from kittiwake.client.store import indexing
+
+    calls: list[int] = []  # the write depth at each checkpoint: 0, outside any transaction
+    monkeypatch.setattr(indexing, "give_way", lambda: calls.append(getattr(_writing, "depth", 0)))
+    path = tmp_path / "cache.sqlite"
+    store = Store.open(path)
+    _fill(store, [_raw(uid) for uid in range(1, 6)])
+    indexer = BackgroundIndexer(path, workers=0)
+    stopper.append(indexer.start())
+    assert indexer.wait_idle(WAIT)
+    store.close()
+    assert calls and set(calls) == {0}
