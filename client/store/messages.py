@@ -345,6 +345,33 @@ def thread_scan(
     return [(i, thread_key(t, i), d) for i, t, d in db.conn.execute(sql, params)]
 
 
+def thread_count_query(
+    folder_id: int, newer_than: PageCursor | None = None
+) -> tuple[str, tuple[object, ...]]:
+    # Threaded messages: the folder's range of messages_by_date, each row's thread_id read from
+    # the table and made distinct in a temporary b-tree (~40 ms at 100,000 messages; walking
+    # messages_by_thread in order instead avoids the b-tree but reads every folder's messages).
+    # Unthreaded ones, each a thread of its own: a count over the partial messages_unthreaded.
+    newer = "" if newer_than is None else " AND (date, id) > (?, ?)"
+    after: tuple[object, ...] = () if newer_than is None else (newer_than.key, newer_than.id)
+    sql = (
+        "SELECT (SELECT count(DISTINCT thread_id) FROM messages INDEXED BY messages_by_date"
+        f" WHERE folder_id = ? AND thread_id IS NOT NULL{newer})"
+        " + (SELECT count(*) FROM messages INDEXED BY messages_unthreaded"
+        f" WHERE folder_id = ? AND thread_id IS NULL{newer})"
+    )
+    return sql, (folder_id, *after, folder_id, *after)
+
+
+def thread_count(db: Database, folder_id: int, newer_than: PageCursor | None = None) -> int:
+    """How many threads (as thread_scan meets them) the folder holds. With `newer_than` (a
+    message's (date, id)), only those with a message newer than it: for a thread's newest
+    message, that is the thread's position in thread_scan's order."""
+    sql, params = thread_count_query(folder_id, newer_than)
+    row = db.conn.execute(sql, params).fetchone()
+    return int(row[0]) if row is not None else 0
+
+
 THREAD_STATS_SQL = (
     "SELECT count(*), coalesce(sum(is_unread), 0), coalesce(max(is_flagged), 0),"
     " coalesce(max(has_attachment), 0) FROM messages INDEXED BY messages_by_thread"

@@ -10,12 +10,15 @@ from kittiwake.client.store.messages import (
     THREAD_STATS_SQL,
     Messages,
     subject_sort_key,
+    thread_count,
+    thread_count_query,
     thread_member_ids,
     thread_members,
     thread_scan,
     thread_scan_query,
     thread_stats,
 )
+from kittiwake.client.store.model import FolderInfo
 from tests.client.store.conftest import headers
 
 
@@ -254,3 +257,27 @@ def test_thread_queries_use_an_index(store: Store, threaded: int) -> None:
         assert_index_only_search(plan(store, *thread_scan_query(threaded, after, 50)))
     assert_index_only_search(plan(store, THREAD_STATS_SQL, (1, threaded)))
     assert_index_only_search(plan(store, THREAD_MEMBERS_SQL, (1, threaded)))
+
+
+def test_thread_count_counts_threads_and_positions(store: Store, threaded: int) -> None:
+    assert thread_count(store.db, threaded) == 3
+    store.db.conn.execute("UPDATE messages SET thread_id = NULL WHERE uid = 1")  # left thread A
+    rows = thread_scan(store.db, threaded, None, 10)
+    keys = list(dict.fromkeys(key for _i, key, _d in rows))
+    assert thread_count(store.db, threaded) == len(keys) == 4
+    # Newer than a thread's newest message: as many threads as the scan meets before it.
+    seen: set[int] = set()
+    for message_id, key, date in rows:
+        if key not in seen:
+            assert thread_count(store.db, threaded, PageCursor(date, message_id)) == len(seen)
+            seen.add(key)
+    other = store.folders.upsert(FolderInfo("work", "Other"))
+    assert thread_count(store.db, other) == 0
+
+
+def test_thread_count_searches_indexes(store: Store, threaded: int) -> None:
+    for newer in (None, PageCursor(5, 100)):
+        details = plan(store, *thread_count_query(threaded, newer))
+        searches = [d for d in details if d.startswith(("SEARCH", "SCAN messages"))]
+        assert len(searches) == 2 and all("USING INDEX" in d for d in searches), details
+        assert not any(d.startswith("SCAN messages") for d in details), details
