@@ -34,11 +34,14 @@ def installed_kittiwake(work: Path) -> list[str]:
     python = prefix / "bin" / "python"
     site = _site_packages(python)
     (site / "kittiwake-bench-deps.pth").write_text(f"{_site_packages(DEV_PYTHON)}\n")
-    subprocess.run(
+    built = subprocess.run(
         [str(DEV_PYTHON), "-m", "pip", "--python", str(python), "install", "--no-deps", "-q",
          "--disable-pip-version-check", str(ROOT)],
-        check=True,
+        capture_output=True,
+        text=True,
     )  # fmt: skip
+    if built.returncode:  # setuptools' chatter only when the install failed
+        raise RuntimeError(f"installing this tree failed:\n{built.stdout}{built.stderr}")
     command = prefix / "bin" / "kittiwake"
     check = subprocess.run(
         [str(python), "-c", "import kittiwake.client, sys; print(kittiwake.client.__file__)"],

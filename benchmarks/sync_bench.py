@@ -16,7 +16,8 @@ then times whole processes, as a user would run them:
   3. resync after 100 flag changes and 100 new messages (made with doveadm).
 
 Resyncs are repeated (--repeat, each tool alternately) and every time is printed: on a shared
-machine one run says little. `kittiwake` runs with its bytecode cached (see kittiwake_env).
+machine one run says little. `kittiwake` is this tree installed as a user has it, not the
+development venv's editable install (benchmarks/installed.py: ~25 ms less per start).
 
 mbsync runs with its default, durable settings (FSync yes) and `Sync Pull` would be unfair
 the other way, so the channel is its default (Sync All) with `Create Near`. Kittiwake keeps
@@ -51,7 +52,8 @@ from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.cli_account import KITTIWAKE, ROOT, add_bench_account
+from benchmarks.cli_account import add_bench_account
+from benchmarks.installed import installed_kittiwake
 from kittiwake.client.events import Event, MessagesAdded
 from kittiwake.client.imap.client import ImapClient
 from kittiwake.client.net.credentials import Credentials
@@ -72,25 +74,6 @@ def run(cmd: list[str], **kwargs: object) -> float:
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, **kwargs)  # type: ignore[call-overload]
     return time.perf_counter() - start
-
-
-def kittiwake_env(work: Path) -> dict[str, str]:
-    """The environment `kittiwake` runs in: with its bytecode cached, as an installed program
-    has (pip compiles on install). A shell that sets PYTHONDONTWRITEBYTECODE would otherwise
-    make every run recompile the package (~0.5 s); the bytecode goes to a private prefix so
-    the source tree stays clean."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
-    return env
-
-
-def warm_bytecode(env: dict[str, str]) -> None:
-    python = str(ROOT / ".venv" / "bin" / "python")
-    sources = [ROOT / "client", ROOT / "ui" / "__init__.py", ROOT / "ui" / "launch.py"]
-    subprocess.run([python, "-m", "compileall", "-q", *map(str, sources)], env=env, check=False)
-    # ... and the standard-library modules a sync imports (compiled into the same prefix).
-    imports = "import kittiwake.ui.launch, kittiwake.client.cli, kittiwake.client.engine"
-    subprocess.run([python, "-c", imports], env=env, check=True)
 
 
 def slow_doveadm(server: DirectDovecot, *args: str) -> None:
@@ -175,18 +158,15 @@ async def newest_50(endpoint: Endpoint, credentials: Credentials) -> tuple[float
     return first[0], ", ".join(steps)
 
 
-def newest_50_in_fresh_process(
-    server: DirectDovecot, user: Any, env: dict[str, str]
-) -> tuple[float, str]:
+def newest_50_in_fresh_process(server: DirectDovecot, user: Any, python: str) -> tuple[float, str]:
     """newest_50 in a new Python process, as `kittiwake sync` meets it: what the sync imports
     after connecting (header parsing, threading) is on the clock, as it is for a user."""
     args = [str(server._private["imaps"]), server.ca_file, user.name, user.password]
     out = subprocess.run(
-        [sys.executable, __file__, "--newest-50-child", *args],
+        [python, __file__, "--newest-50-child", *args],  # the installed copy's interpreter
         check=True,
         capture_output=True,
         text=True,
-        env=env,  # kittiwake's, with its bytecode cached
     ).stdout.strip()
     seconds, steps = out.split(" ", 1)
     return float(seconds), steps
@@ -278,11 +258,11 @@ def main() -> None:
         )
 
         home = work / "kw-home"
-        kw_env = kittiwake_env(work)
-        warm_bytecode(kw_env)
-        add_bench_account(server, user, work, home, kw_env)
+        installed = installed_kittiwake(work)
+        kw_env = dict(os.environ)
+        add_bench_account(server, user, work, home)
         pwfile = work / "pw"  # the password file the account reads, for mbsync too
-        kw_sync = [*KITTIWAKE, "--home", str(home), "sync", "bench", "--quiet"]
+        kw_sync = [*installed, "--home", str(home), "sync", "bench", "--quiet"]
 
         near = work / "mbsync-mail"
         near.mkdir()
@@ -324,7 +304,8 @@ def main() -> None:
         repeat("100 flags + 100 new", changes)
         cache = du(home / "data")
         print(f"resyncs done: {load()}", flush=True)
-        t50 = [newest_50_in_fresh_process(server, user, kw_env) for _ in range(args.repeat)]
+        python = str(Path(installed[0]).parent / "python")
+        t50 = [newest_50_in_fresh_process(server, user, python) for _ in range(args.repeat)]
         print(f"newest 50 done: {load()}", flush=True)
 
         print(f"\n{'':24} {'kittiwake':>10} {'mbsync':>10} {'ratio':>7}   (every run, seconds)")
