@@ -105,6 +105,66 @@ def folder_open(rows: int) -> None:
         engine.close()
     finally:
         shutil.rmtree(home, ignore_errors=True)
+    threaded_open(rows)
+
+
+def threaded_open(rows: int, opens: int = 3) -> None:
+    """The same folder size threaded (threads of three: rows / 3 threads): the open (the
+    layout's thread count and first page + a paint), then a drag of the scroll bar to the end."""
+    import dataclasses
+
+    from kittiwake.client.engine import Engine
+    from kittiwake.client.settings import SettingsFile
+    from kittiwake.client.store.model import FolderInfo
+    from kittiwake.ui.models.message_list import MessageListModel
+    from kittiwake.ui.models.sources import FolderSource
+    from kittiwake.ui.windows.main.list_pane import ListPane
+    from tests.ui.models.synthetic import headers
+
+    home = Path(tempfile.mkdtemp(prefix="kw-guibench-"))
+    try:
+        engine = Engine.open(home)
+        folder_id = engine.store.folders.upsert(FolderInfo("bench", "Threads"))
+        replies = (
+            h
+            if h.uid % 3 == 1
+            else dataclasses.replace(h, in_reply_to=f"<syn-{h.uid - 1}@example.test>")
+            for h in headers(rows)
+        )
+        engine.store.messages.upsert_headers(folder_id, replies)
+        engine.close()
+        engine = Engine.open(home)
+        panes = []  # closed panes kept until the end (deleting them midway crashes PySide)
+        for _ in range(opens):
+            model = MessageListModel()
+            pane = ListPane(model)
+            panes.append(pane)
+            pane.use_settings(SettingsFile(home / "settings.toml"))  # not the engine's file
+            pane.set_threaded(True)
+            pane.resize(900, 700)
+            pane.show()
+            pane.table.grab()
+            start = time.perf_counter()
+            model.set_source(FolderSource(engine, folder_id))
+            pane.table.grab()
+            opened = time.perf_counter() - start
+            count = model.rowCount()
+            bar = pane.table.verticalScrollBar()
+            start = time.perf_counter()
+            bar.setValue(bar.maximum())
+            pane.table.grab()
+            ended = time.perf_counter() - start
+            last = model.summary(model.rowCount() - 1)
+            print(
+                f"threaded open ({rows} messages): {opened * 1000:.1f} ms, {count} rows at once,"
+                f" {getattr(model._layout, 'rows_fetched', 0)} thread rows read;"
+                f" scroll bar to the end: {ended * 1000:.1f} ms, {model.rowCount()} rows,"
+                f" last uid {None if last is None else last.uid}; load {os.getloadavg()}"
+            )
+            pane.close()
+        engine.close()
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def prepare_mailbox(server: Any, count: int) -> tuple[Path, Path, Any]:

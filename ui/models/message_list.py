@@ -6,8 +6,11 @@ page, and a dragged scroll bar reads the pages it lands on. Pages are kept in a 
 memory stays flat however far the user scrolls. All text is plain DisplayRole strings (rule 6).
 
 Threaded mode (`set_threaded(True)`, folders only; searches and tags stay flat) hands the rows
-to a ThreadLayout (thread_list.py): one row per thread, expanded threads' messages under it,
-threads found lazily through fetchMore.
+to a ThreadLayout (thread_list.py): one row per thread, expanded threads' messages under it.
+Its row count is the folder's thread count from the start (the scroll bar does not grow as
+threads are found); which thread is at a row is found when a row that far down is asked for.
+Rows are only inserted or removed by expand/collapse and reset by a reload, never as a side
+effect of data(): threads kept open across a reload are placed by the layout up front.
 """
 
 from __future__ import annotations
@@ -176,7 +179,6 @@ class MessageListModel(QAbstractTableModel):
         self._layout = None
         if self._threaded and isinstance(source, FolderSource):
             self._layout = ThreadLayout(source.engine, source.folder_id, self._expanded)
-            self._layout.discover(PAGE)
             self._count = self._layout.row_count()
         self.endResetModel()
         self.sig_reloaded.emit()
@@ -242,26 +244,6 @@ class MessageListModel(QAbstractTableModel):
         ids = [m.id for m in (self.summary(r) for r in rows) if m is not None]
         return list(dict.fromkeys(ids))
 
-    def canFetchMore(self, parent: Index) -> bool:
-        return self._layout is not None and not parent.isValid() and not self._layout.complete
-
-    def fetchMore(self, parent: Index) -> None:
-        layout = self._layout
-        if layout is None or parent.isValid() or layout.complete:
-            return
-        layout.discover(PAGE)
-        self._announce_discovered()
-
-    def _announce_discovered(self) -> None:
-        """Threads found since the view last heard: rows added at the end."""
-        layout = self._layout
-        before = self._count
-        after = before if layout is None else layout.row_count()
-        if after > before:
-            self.beginInsertRows(QModelIndex(), before, after - 1)
-            self._count = after
-            self.endInsertRows()
-
     def reload(self) -> None:
         """Rows came or went: re-count and forget every cached page."""
         self.set_source(self._source)
@@ -301,9 +283,7 @@ class MessageListModel(QAbstractTableModel):
         if self._count == 0:
             return None
         if self._layout is not None:
-            found = self._layout.row_of(message_id)
-            self._announce_discovered()
-            return found
+            return self._layout.row_of(message_id)
         centre = max(0, min(near, self._count - 1)) // PAGE
         for number in (centre, centre - 1, centre + 1, *list(self._pages)):
             if number < 0 or number * PAGE >= self._count:

@@ -6,11 +6,22 @@ top-level row through the model (an index() and flags() call per row, in Python)
 relayouts, which for 50,000 threads is a visible stall; a table asks only for the rows it paints.
 So the layout maps a table row to (thread position, child) by walking the few expanded threads.
 
-Threads are discovered lazily (`thread_scan`: the folder newest first, each thread first met at
-its newest message), a few hundred at a time as the view scrolls (the model's fetchMore), so
-opening a 100,000-message folder threaded reads a few hundred rows. A thread row *is* its newest
-message (selecting it shows that message); its count, unread count, star and attachment cover
-the whole thread while it is collapsed.
+The row count is known at open: the folder's thread count (`thread_count`, one query, ~45 ms
+at 100,000 messages) plus the messages under expanded threads, so the scroll bar has its final
+size at once and can be dragged to the end. Which thread sits at a position is discovered lazily
+(`thread_scan`: the folder newest first, each thread first met at its newest message), SCAN
+messages per step, as far down as the rows asked for: opening a 100,000-message folder threaded
+reads one step; a drag to the end reads the whole folder's (id, thread) pairs once. A thread row
+*is* its newest message (selecting it shows that message); its count, unread count, star and
+attachment cover the whole thread while it is collapsed.
+
+Threads that are open when the layout is made (expansions kept across reloads) are placed at
+once, not when discovery reaches them: a thread's position is the number of threads with a
+message newer than its newest (`thread_count` again, cheap for recent threads), so their
+children are in the row count from the start and discovery, which runs inside the view's data()
+calls, never changes the row count (Qt forbids inserting rows from there). A thread that turns
+up in discovery at another position than computed (the folder changed since; the model's reload
+follows) simply stays closed.
 
 The store is reached through the engine's `store` (engine.py has no thread methods yet).
 """
@@ -24,6 +35,7 @@ from dataclasses import dataclass
 from kittiwake.client.engine import Engine
 from kittiwake.client.store.messages import (
     ThreadStats,
+    thread_count,
     thread_member_ids,
     thread_members,
     thread_scan,
@@ -67,12 +79,16 @@ class ThreadLayout:
         self.complete = False
         self._expanded_positions: list[int] = []  # sorted
         self._children: dict[int, list[MessageSummary]] = {}  # position -> messages below it
+        self._open_keys: dict[int, int] = {}  # position -> thread key, for each open thread
         self._pages: OrderedDict[int, tuple[list[MessageSummary | None], list[ThreadStats]]] = (
             OrderedDict()
         )
         self.rows_fetched = 0
         # A painted row asks for every role of every column: answer each row once per layout.
         self._rows: dict[int, tuple[MessageSummary, ThreadInfo] | None] = {}
+        self.total = thread_count(engine.store.db, folder_id)
+        for key in self.expanded_keys:
+            self._place_open(key)
 
     # --- discovery ---------------------------------------------------------------------------
 
@@ -90,20 +106,24 @@ class ThreadLayout:
                     self._by_newest[message_id] = len(self._keys)
                     self._keys.append(key)
                     self._newest.append(message_id)
-                    if key in self.expanded_keys:
-                        self._open(len(self._keys) - 1)
             if len(rows) < SCAN:
                 self.complete = True
             if rows:
                 self._cursor = PageCursor(rows[-1][2], rows[-1][0])
         return len(self._keys) - before
 
+    def _reach(self, position: int) -> None:
+        """Discover threads down to `position` (the row asked for may be far below)."""
+        if position >= len(self._keys) and not self.complete:
+            self.discover(position + 1 - len(self._keys))
+
     @property
     def thread_count(self) -> int:
+        """Threads discovered so far (`total` is all of them)."""
         return len(self._keys)
 
     def row_count(self) -> int:
-        return len(self._keys) + sum(len(c) for c in self._children.values())
+        return self.total + sum(len(c) for c in self._children.values())
 
     # --- rows --------------------------------------------------------------------------------
 
@@ -159,8 +179,9 @@ class ThreadLayout:
         if not 0 <= row < self.row_count():
             return None
         position, child = self.locate(row)
+        self._reach(position)
         if not 0 <= position < len(self._keys):
-            return None
+            return None  # the folder has fewer threads than counted (a reload is coming)
         summaries, stats = self._page(position // PAGE)
         offset = position - (position // PAGE) * PAGE
         message, thread = summaries[offset], stats[offset]
@@ -216,12 +237,26 @@ class ThreadLayout:
     # --- expanding ---------------------------------------------------------------------------
 
     def _members_below(self, position: int) -> list[MessageSummary]:
-        newest = self._newest[position]
-        members = thread_members(self.engine.store.db, self.folder_id, self._keys[position])
-        return [m for m in members if m.id != newest]
+        # Newest first, as the scan meets them: the first is the thread row itself.
+        return thread_members(self.engine.store.db, self.folder_id, self._open_keys[position])[1:]
+
+    def _place_open(self, key: int) -> None:
+        """Open a thread wherever it is, discovered or not (see the module's docstring)."""
+        members = thread_members(self.engine.store.db, self.folder_id, key)
+        if len(members) < 2:
+            return  # not in this folder, or nothing to show under it
+        newest = members[0]
+        position = thread_count(
+            self.engine.store.db, self.folder_id, PageCursor(newest.date, newest.id)
+        )
+        if position < self.total and position not in self._children:
+            self._open_keys[position] = key
+            self._children[position] = members[1:]
+            insort(self._expanded_positions, position)
 
     def _open(self, position: int) -> int:
         self._rows.clear()
+        self._open_keys[position] = self._keys[position]
         children = self._members_below(position)
         self._children[position] = children
         insort(self._expanded_positions, position)
@@ -229,16 +264,17 @@ class ThreadLayout:
 
     def children_if_expanded(self, row: int) -> int:
         """How many rows expanding the thread at `row` would add (0: nothing to expand)."""
+        row_info = self.row(row)  # discovers the thread if need be
         position, child = self.locate(row)
         if child >= 0 or position in self._children or not 0 <= position < len(self._keys):
             return 0
-        row_info = self.row(row)
         return 0 if row_info is None else row_info[1].count - 1
 
     def expand(self, row: int) -> int:
         """Open the thread whose row is `row`; returns the rows added below it."""
         position, child = self.locate(row)
-        if child >= 0 or position in self._children:
+        self._reach(position)
+        if child >= 0 or position in self._children or position >= len(self._keys):
             return 0
         self.expanded_keys.add(self._keys[position])
         return self._open(position)
@@ -255,7 +291,7 @@ class ThreadLayout:
         position, _child = self.locate(row)
         if position not in self._children:
             return self.row_of_position(position), 0
-        self.expanded_keys.discard(self._keys[position])
+        self.expanded_keys.discard(self._open_keys.pop(position))
         self._rows.clear()
         removed = len(self._children.pop(position))
         self._expanded_positions.remove(position)

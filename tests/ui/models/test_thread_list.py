@@ -1,5 +1,6 @@
 """The threaded message list: threads by their newest message, counts and unread state,
-expand/collapse, whole-thread actions, and lazy discovery (a big folder reads a few pages)."""
+expand/collapse, whole-thread actions, and lazy discovery (a big folder reads a few pages, yet
+has every thread's row from the start)."""
 
 from __future__ import annotations
 
@@ -196,6 +197,8 @@ def test_a_big_folder_opens_threaded_reading_a_few_pages(
     model = threaded(engine, folder_id)
     layout = model._layout
     assert layout is not None
+    inserted: list[int] = []
+    model.rowsInserted.connect(lambda _p, first, _last: inserted.append(first))
     view = QTableView()
     qtbot.addWidget(view)
     view.setModel(model)
@@ -203,17 +206,22 @@ def test_a_big_folder_opens_threaded_reading_a_few_pages(
     view.show()
     qtbot.waitUntil(lambda: layout.rows_fetched > 0)
     view.grab()
-    # Threads found so far: at least a page, from one scan of SCAN messages, not 20,000.
-    assert PAGE <= model.rowCount() <= SCAN
+    # Every thread is counted before any scrolling, though one scan step found only a few.
+    assert model.rowCount() == 20_000 // THREAD
+    assert layout.thread_count <= SCAN < model.rowCount()
     assert layout.rows_fetched <= PAGE
-    assert model.canFetchMore(model.index(-1, -1))
     assert [info(model, r).count for r in range(3)] == [THREAD] * 3
     assert uid(model, 0) == 20_000 and uid(model, 1) == 19_996
-    # Scrolled to the end, the view asks for more threads; all 5,000 eventually.
-    while model.canFetchMore(model.index(-1, -1)):
-        model.fetchMore(model.index(-1, -1))
-    assert model.rowCount() == 20_000 // THREAD
-    assert uid(model, model.rowCount() - 1) == 4
+    # The scroll bar dragged to the end: the oldest thread, found on demand; no row added.
+    bar = view.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    view.grab()
+    last = model.rowCount() - 1
+    assert uid(model, last) == 4 and info(model, last).count == THREAD
+    shown = view.visualRect(model.index(last, Column.SUBJECT))
+    assert view.viewport().rect().contains(shown.center())  # the end is in view
+    assert model.rowCount() == 20_000 // THREAD and not inserted
+    assert uid(model, last - 1) == 8
 
 
 def test_a_reload_finds_a_message_further_down_than_its_first_page(
@@ -221,17 +229,70 @@ def test_a_reload_finds_a_message_further_down_than_its_first_page(
 ) -> None:
     engine, folder_id = big
     model = threaded(engine, folder_id)
-    while model.rowCount() < 3000:
-        model.fetchMore(model.index(-1, -1))
-    deep = model.summary(2900)
-    assert deep is not None
+    deep = model.summary(2900)  # discovered on demand, far past the first scan step
+    assert deep is not None and deep.uid == 20_000 - 2900 * THREAD
     inserted: list[int] = []
     model.rowsInserted.connect(lambda _p, _first, last: inserted.append(last))
-    model.reload()  # what a sync's refresh does: one page again
-    assert model.rowCount() < 2900
+    model.reload()  # what a sync's refresh does: the count again, nothing discovered yet
+    assert model.rowCount() == 20_000 // THREAD
+    assert model._layout is not None and model._layout.thread_count < 2900
     assert model.row_of(deep.id) == 2900  # found by discovering down to its date
-    assert inserted and model.rowCount() == inserted[-1] + 1 > 2900
+    assert not inserted  # the rows were there all along
     hidden = model.summary(0)
     assert hidden is not None
     below = [m for m in engine.store.messages.get_many(model.action_ids([0])) if m.id != hidden.id]
     assert model.row_of(below[0].id) is None  # inside a closed thread: no row
+
+
+def test_expanding_far_down_and_keeping_it_open_across_a_reload(big: tuple[Engine, int]) -> None:
+    engine, folder_id = big
+    model = threaded(engine, folder_id)
+    threads = 20_000 // THREAD
+    inserted: list[tuple[int, int]] = []
+    removed: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
+    model.rowsRemoved.connect(lambda _p, first, last: removed.append((first, last)))
+    top = uid(model, 4000)  # the newest message of the 4001st thread
+    assert model.expand(4000)
+    assert inserted == [(4001, 4000 + THREAD - 1)] and model.rowCount() == threads + THREAD - 1
+    assert [uid(model, r) for r in range(4000, 4000 + THREAD + 1)] == [
+        top,
+        top - 1,
+        top - 2,
+        top - 3,
+        top - 4,  # the next thread
+    ]
+    assert info(model, 4001).child and not info(model, 4000 + THREAD).child
+    assert uid(model, model.rowCount() - 1) == 4
+    # A reload keeps it open: placed at once, though discovery has not got that far yet.
+    model.reload()
+    layout = model._layout
+    assert layout is not None and layout.thread_count == 0
+    assert model.rowCount() == threads + THREAD - 1
+    assert uid(model, 0) == 20_000 and layout.thread_count < 4000
+    assert uid(model, 4003) == top - 3 and info(model, 4003).child
+    assert info(model, 4000).expanded and uid(model, 4000) == top
+    assert uid(model, model.rowCount() - 1) == 4 and len(inserted) == 1
+    # Collapsing it (from a message inside) removes exactly its rows.
+    assert model.collapse(4002) == 4000
+    assert removed == [(4001, 4000 + THREAD - 1)] and model.rowCount() == threads
+    assert uid(model, 4001) == top - 4 and not info(model, 4001).child
+
+
+def test_a_reload_after_new_mail_counts_the_new_threads(small: tuple[Engine, int]) -> None:
+    engine, folder_id = small
+    model = threaded(engine, folder_id)
+    assert model.rowCount() == 3
+    engine.store.messages.upsert_headers(
+        folder_id,
+        [message(7), message(8, reply_to=2), message(9)],  # two threads, B grows
+    )
+    model.refresh_rows()  # as after a sync: the folder's count changed, so a reload
+    assert model.rowCount() == 5
+    assert [uid(model, r) for r in range(5)] == [9, 8, 7, 6, 4]
+    assert info(model, 1).count == 3
+    engine.store.messages.expunge(folder_id, [9, 6, 3, 1])  # one thread gone, A gone too
+    model.refresh_rows()
+    assert model.rowCount() == 3
+    assert [uid(model, r) for r in range(3)] == [8, 7, 4]
+    assert model.summary(3) is None
