@@ -113,6 +113,9 @@ def threaded_open(rows: int, opens: int = 3) -> None:
     layout's thread count and first page + a paint), then a drag of the scroll bar to the end."""
     import dataclasses
 
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
     from kittiwake.client.engine import Engine
     from kittiwake.client.settings import SettingsFile
     from kittiwake.client.store.model import FolderInfo
@@ -134,7 +137,7 @@ def threaded_open(rows: int, opens: int = 3) -> None:
         engine.store.messages.upsert_headers(folder_id, replies)
         engine.close()
         engine = Engine.open(home)
-        panes = []  # closed panes kept until the end (deleting them midway crashes PySide)
+        panes = []
         for _ in range(opens):
             model = MessageListModel()
             pane = ListPane(model)
@@ -161,7 +164,11 @@ def threaded_open(rows: int, opens: int = 3) -> None:
                 f" scroll bar to the end: {ended * 1000:.1f} ms, {model.rowCount()} rows,"
                 f" last uid {None if last is None else last.uid}; load {os.getloadavg()}"
             )
+        # Deleted here, by Qt, in order: left to the collector at exit they abort the process.
+        for pane in panes:
             pane.close()
+            pane.deleteLater()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
         engine.close()
     finally:
         shutil.rmtree(home, ignore_errors=True)
