@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from kittiwake.client.accounts.config import write_atomically
 from kittiwake.client.accounts.toml_writer import TomlValue, dumps
 from kittiwake.client.net.errors import ConfigError
 from kittiwake.client.paths import Paths
+from kittiwake.client.records import record
 from kittiwake.client.sync.folder_sync import BodyPolicy
 
 FORMAT = "kittiwake-settings"
@@ -45,7 +46,7 @@ class RemoteContent(enum.StrEnum):
     ALLOW = "allow"
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     download_policy: DownloadPolicy = DownloadPolicy.ALL
     download_days: int = 30

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from kittiwake.client.net.errors import HeaderInjection, InvalidAddress
+from kittiwake.client.records import record
 
 # Everything str.splitlines() breaks on, plus NUL: the stdlib's header folder splits on these
 # (Python 3.11 before 3.11.10 does not verify generated headers), so any of them could forge one.
@@ -90,7 +91,7 @@ def decode_header_text(raw: str) -> str:
 # --- the value -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Address:
     """One mailbox. `addr_spec` keeps the domain as written (Unicode or xn--)."""
 

@@ -9,13 +9,12 @@ hidden inside an encoded-word cannot split an address.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from kittiwake.client.mime.bounds import MAX_ADDRESSES
 from kittiwake.client.mime.headers import header_text
+from kittiwake.client.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Mailbox:
     """One address as shown: decoded display name (may be empty) and the address itself."""
 

@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import NamedTuple
 
 from kittiwake.client.mime.subject import split_subject
+from kittiwake.client.records import record
 
 SUBJECT_WINDOW = 30 * 86400.0
 _IDS = re.compile(r"<([^<>\s]+)>")
@@ -89,7 +90,7 @@ class SubjectSeen(NamedTuple):
     date: float
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class ThreadNode:
     """A message in a conversation tree; placeholders are pruned (their children move up)."""
 

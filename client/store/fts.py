@@ -15,8 +15,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
+from kittiwake.client.records import record
 from kittiwake.client.store.bodies import Bodies
 from kittiwake.client.store.database import Database
 
@@ -33,7 +33,7 @@ Extractor = Callable[[bytes], str]
 Mapper = Callable[[Callable[[bytes], str], list[bytes]], Iterable[str]]
 
 
-@dataclass(frozen=True)
+@record
 class SafeExtractor:
     """Runs the caller's extractor, turning its failures into "no text" (a broken message is
     still found by its subject and addresses). Picklable when the extractor is, so it can go

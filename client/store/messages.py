@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+from kittiwake.client.records import record
 from kittiwake.client.store.database import Database
 from kittiwake.client.store.model import (
     Address,
@@ -307,7 +307,7 @@ class Messages:
 # its negated id so it cannot collide with a real thread id.
 
 
-@dataclass(frozen=True)
+@record
 class ThreadStats:
     """One thread as the list shows it, counted within one folder."""
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 import importlib
 import re
 import sqlite3
-from dataclasses import dataclass
 from importlib import resources
 
+from kittiwake.client.records import record
 from kittiwake.client.store.errors import CacheTooNew
 
 _NAME = re.compile(r"^(\d{4})_(\w+)\.py$")
 
 
-@dataclass(frozen=True)
+@record
 class Migration:
     version: int
     name: str

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from kittiwake.client.records import record
 
 
 class Flag(enum.IntFlag):
@@ -64,7 +65,7 @@ class SortKey(enum.StrEnum):
     SIZE = "size"
 
 
-@dataclass(frozen=True)
+@record
 class FolderInfo:
     """A folder as the server lists it (what the sync engine upserts)."""
 
@@ -75,7 +76,7 @@ class FolderInfo:
     subscribed: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class Folder:
     id: int
     account: str
@@ -90,7 +91,7 @@ class Folder:
     total_count: int
 
 
-@dataclass(frozen=True)
+@record
 class Address:
     name: str
     address: str
@@ -99,7 +100,7 @@ class Address:
         return f"{self.name} <{self.address}>" if self.name else self.address
 
 
-@dataclass(frozen=True)
+@record
 class MessageHeaders:
     """One message's envelope as the sync engine upserts it (parsed by client/mime)."""
 
@@ -121,7 +122,7 @@ class MessageHeaders:
     preview: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class MessageSummary:
     """A row of the message list (everything the list view shows, no body)."""
 
@@ -153,7 +154,7 @@ class MessageSummary:
         return Flag.FLAGGED in self.flags
 
 
-@dataclass(frozen=True)
+@record
 class PageCursor:
     """Where the next page starts: the sort key and id of the last row shown (keyset paging)."""
 
@@ -161,13 +162,13 @@ class PageCursor:
     id: int
 
 
-@dataclass(frozen=True)
+@record
 class Page:
     rows: tuple[MessageSummary, ...]
     next: PageCursor | None  # None: this was the last page
 
 
-@dataclass(frozen=True)
+@record
 class FlagChange:
     """Flags reported by the server for one UID (FETCH FLAGS, CONDSTORE)."""
 

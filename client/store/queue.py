@@ -10,9 +10,9 @@ from __future__ import annotations
 import enum
 import json
 import time
-from dataclasses import dataclass
 from typing import Any
 
+from kittiwake.client.records import record
 from kittiwake.client.store.database import Database
 
 
@@ -30,7 +30,7 @@ class OutboxState(enum.StrEnum):
     FAILED = "failed"
 
 
-@dataclass(frozen=True)
+@record
 class PendingOp:
     id: int
     account: str
@@ -42,7 +42,7 @@ class PendingOp:
     last_error: str
 
 
-@dataclass(frozen=True)
+@record
 class OutboxItem:
     id: int
     account: str

@@ -18,10 +18,10 @@ The local table (`local_drafts`) is part of the cache's schema (client/store/mig
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from kittiwake.client.imap.client import ImapClient
+from kittiwake.client.records import record
 from kittiwake.client.store.model import Role
 from kittiwake.client.store.store import Store
 from kittiwake.client.sync import operations
@@ -30,7 +30,7 @@ from kittiwake.client.sync.outbox import with_message_id
 DRAFT_FLAGS = ("\\Draft", "\\Seen")
 
 
-@dataclass(frozen=True)
+@record
 class LocalDraft:
     account: str
     message_id: str

@@ -40,6 +40,7 @@ from kittiwake.client.imap.client import ImapClient
 from kittiwake.client.imap.mailboxes import Qresync, SelectedMailbox
 from kittiwake.client.imap.responses import FetchItem, Untagged
 from kittiwake.client.imap.seqset import format_uids
+from kittiwake.client.records import record
 from kittiwake.client.store.model import FlagChange, Folder, MessageHeaders
 from kittiwake.client.store.store import Store
 from kittiwake.client.store.writer import InlineWriter, Job, Then, Writer, writer_for
@@ -62,7 +63,7 @@ WHOLE_BATCH = BODY_BATCH  # new messages fetched whole (headers and body at once
 Emit = Callable[[Event], None]
 
 
-@dataclass(frozen=True)
+@record
 class BodyPolicy:
     """Which bodies to keep for offline reading: all (days None), the last N days, or none."""
 

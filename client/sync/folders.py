@@ -9,10 +9,10 @@ Folders the server no longer lists are dropped from the cache (with their messag
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from kittiwake.client.imap.mailboxes import STATUS_ITEMS, MailboxCommands
 from kittiwake.client.imap.mailboxes import Folder as ImapFolder
+from kittiwake.client.records import record
 from kittiwake.client.store.model import Folder, FolderInfo, Role
 from kittiwake.client.store.store import Store
 
@@ -42,7 +42,7 @@ _BY_NAME = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class ListedFolder:
     name: str
     delimiter: str | None

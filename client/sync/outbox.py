@@ -50,6 +50,7 @@ from kittiwake.client.net.errors import (
     MessageRefused,
     SubmissionOutcomeUnknown,
 )
+from kittiwake.client.records import record
 from kittiwake.client.smtp.session import SubmissionSession
 from kittiwake.client.store.model import Role
 from kittiwake.client.store.queue import OpState, OutboxItem, OutboxState
@@ -73,7 +74,7 @@ class Checkpoint:
     AFTER_COMMIT = "after_commit"  # recorded as sent; the copy to Sent not yet made
 
 
-@dataclass(frozen=True)
+@record
 class AccountLink:
     """What the sender needs of an account: where to submit, and where Sent lives."""
 
