@@ -62,6 +62,12 @@ def make_database(path: Path, version: int) -> None:
     conn.close()
 
 
+def test_the_latest_version_constant_counts_the_migrations() -> None:
+    from kittiwake.client.store import migrate as module
+
+    assert len(available()) == module.LATEST  # bump LATEST with every new migration
+
+
 def test_migrations_are_numbered_without_gaps() -> None:
     assert [m.version for m in available()] == list(range(1, LATEST + 1))
 
