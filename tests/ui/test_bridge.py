@@ -95,6 +95,12 @@ def test_the_gui_thread_is_busy_while_it_handles_events_and_idle_between(qtbot: 
         threading.Thread(target=run, daemon=True).start()
         return through
 
+    def busy_inside_an_event() -> list[bool]:
+        seen: list[bool] = []
+        QTimer.singleShot(0, lambda: seen.append(foreground.is_busy()))
+        qtbot.waitUntil(lambda: bool(seen))
+        return seen
+
     tracker = ForegroundTracker()
     tracker.install()
     try:
@@ -103,10 +109,7 @@ def test_the_gui_thread_is_busy_while_it_handles_events_and_idle_between(qtbot: 
         through = background_got_through()
         qtbot.waitUntil(through.is_set)  # ... which waitUntil's own waiting lets it do
         for _round in range(2):  # and again after the next wake-up: the filter is back
-            seen: list[bool] = []
-            QTimer.singleShot(0, lambda: seen.append(foreground.is_busy()))
-            qtbot.waitUntil(lambda: bool(seen))
-            assert seen == [True]  # the event that woke the loop made it busy again
+            assert busy_inside_an_event() == [True]  # the event that woke the loop: busy again
             through = background_got_through()
             qtbot.waitUntil(through.is_set)
     finally:
