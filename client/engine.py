@@ -690,12 +690,7 @@ class Engine:
     def _discard_draft_in(store: Store, account_id: str, message_id: str) -> None:
         from kittiwake.client.sync import drafts
 
-        # Whether it exists, without reading its bytes (drafts.get copies them: megabytes).
-        exists = store.db.conn.execute(
-            "SELECT 1 FROM local_drafts WHERE account = ? AND message_id = ?",
-            (account_id, message_id),
-        ).fetchone()
-        if exists is not None:
+        if drafts.exists(store, account_id, message_id):
             drafts.discard(store, account_id, message_id)
 
     def queue_draft(self, account: str, draft: Draft, *, raw: bytes | None = None) -> int:

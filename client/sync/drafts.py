@@ -74,6 +74,14 @@ def get(store: Store, account: str, message_id: str) -> LocalDraft | None:
     return LocalDraft(row[0], row[1], bytes(row[2]), row[3], row[4], row[5], row[6])
 
 
+def exists(store: Store, account: str, message_id: str) -> bool:
+    """Whether the draft is kept, without reading its bytes (`get` copies them: megabytes)."""
+    row = store.db.conn.execute(
+        "SELECT 1 FROM local_drafts WHERE account = ? AND message_id = ?", (account, message_id)
+    ).fetchone()
+    return row is not None
+
+
 def list_drafts(store: Store, account: str) -> list[LocalDraft]:
     ids = store.db.conn.execute(
         "SELECT message_id FROM local_drafts WHERE account = ? ORDER BY updated DESC", (account,)

@@ -90,11 +90,13 @@ async def test_discard_removes_the_draft_here_at_once_and_there_on_replay(
 ) -> None:
     store, imap, user = setup
     drafts.save(store, ACCOUNT, version("bye"))
+    assert drafts.exists(store, ACCOUNT, MID)
     await Replayer(store, ACCOUNT).run(imap)
     assert len(server_drafts(mail_server, user)) == 1
 
     drafts.discard(store, ACCOUNT, MID)
     assert drafts.get(store, ACCOUNT, MID) is None
+    assert not drafts.exists(store, ACCOUNT, MID)
     await Replayer(store, ACCOUNT).run(imap)
 
     assert server_drafts(mail_server, user) == []
