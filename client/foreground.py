@@ -3,12 +3,13 @@
 The engine's worker threads (the sync, the body writer, the indexer) spend long stretches in
 pure Python (IMAP parsing, envelopes, threading). While one of them computes, the GUI thread
 waits up to a switch interval (5 ms) each time it wants the GIL back, and PySide6 gives the GIL
-up around every call into Qt: a repaint making a few dozen Qt calls is stretched to 100-400 ms
+up around every call into Qt: a repaint making a few dozen Qt calls is stretched to 100-600 ms
 (benchmarks/gui_bench.py, issue 5). A shorter switch interval did not help, and a lower
 priority for the worker made it worse (it held the GIL while waiting for a core).
 
-So the foreground says when it works (`busy`, from Qt's event dispatcher waking up) and when it
-is done (`idle`, the dispatcher about to sleep), and the background threads call `give_way()`
+So the foreground says when it works (`busy`, at the first event it handles after waking: see
+ui/bridge.py ForegroundTracker) and when it is done (`idle`, its event dispatcher about to
+sleep), and the background threads call `give_way()`
 at their natural checkpoints (one IMAP response, one batch): while the foreground is busy they
 block on an event, GIL released, for at most `MAX_PAUSE`, so a window that stays busy slows the
 sync down but never stops it. Without a foreground (the CLI), `give_way` is one attribute test;
