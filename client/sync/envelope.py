@@ -13,7 +13,6 @@ import email.utils
 import re
 import time
 
-from kittiwake.client.foreground import give_way
 from kittiwake.client.imap.responses import FetchItem
 from kittiwake.client.mime.addrlist import Mailbox, parse_address_list
 from kittiwake.client.mime.headers import header_text
@@ -196,7 +195,6 @@ def flag_change(item: FetchItem) -> FlagChange:
 def headers_from_fetch(item: FetchItem, block: bytes | None = None) -> MessageHeaders:
     """One message of a header FETCH (or of a full-body FETCH, given its header `block`)."""
     assert item.uid is not None
-    give_way()  # batches of these are long pure-Python stretches: the window first
     if block is None:
         block = item.section(HEADER_SECTION) or b""
     fields = split_headers(block)

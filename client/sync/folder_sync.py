@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from kittiwake.client.events import (
@@ -35,6 +35,7 @@ from kittiwake.client.events import (
     Phase,
     SyncProgress,
 )
+from kittiwake.client.foreground import give_way
 from kittiwake.client.imap import encode
 from kittiwake.client.imap.client import ImapClient
 from kittiwake.client.imap.mailboxes import Qresync, SelectedMailbox
@@ -310,7 +311,7 @@ class FolderSync:
     async def _newest_by_sequence(
         self, exists: int, modseq: bool, result: FolderResult
     ) -> set[int]:
-        from kittiwake.client.sync.envelope import HEADER_ITEMS, headers_from_fetch
+        from kittiwake.client.sync.envelope import HEADER_ITEMS
 
         items = [*HEADER_ITEMS, "MODSEQ"] if modseq else list(HEADER_ITEMS)
         found: list[FetchItem] = []
@@ -326,7 +327,7 @@ class FolderSync:
         await self.client.execute(
             "FETCH", encode.Raw(b"%d:%d" % (low, exists)), items_arg, sink=sink
         )
-        headers = [headers_from_fetch(i) for i in found]
+        headers = _headers_of(found)
         if headers:
             with self.store.transaction():
                 self.store.messages.upsert_headers(self.folder.id, headers)
@@ -338,7 +339,7 @@ class FolderSync:
     async def _fetch_headers(self, uids: list[int], modseq: bool, result: FolderResult) -> None:
         if not uids:
             return
-        from kittiwake.client.sync.envelope import HEADER_ITEMS, headers_from_fetch
+        from kittiwake.client.sync.envelope import HEADER_ITEMS
 
         items = [*HEADER_ITEMS, "MODSEQ"] if modseq else list(HEADER_ITEMS)
         done = 0
@@ -350,7 +351,7 @@ class FolderSync:
             if not batch:
                 continue
             fetched = await self.client.uid_fetch(format_uids(batch), items)
-            headers = [headers_from_fetch(i) for i in fetched.messages if i.uid is not None]
+            headers = _headers_of(fetched.messages)
             done += len(batch)
             # One transaction per batch (the store splits at 500): a crash keeps whole batches.
             # The first batch (the list's top) on this connection, committed before anything
@@ -533,3 +534,16 @@ def _body_batches(needed: list[tuple[int, int]]) -> list[list[int]]:
     if current:
         batches.append(current)
     return batches
+
+
+def _headers_of(items: Iterable[FetchItem]) -> list[MessageHeaders]:
+    """The headers of a FETCH batch's messages. Parsing 1,000 of them is a long pure-Python
+    stretch, so the window gets its turn between messages (client/foreground.py)."""
+    from kittiwake.client.sync.envelope import headers_from_fetch
+
+    headers: list[MessageHeaders] = []
+    for item in items:
+        if item.uid is not None:
+            give_way()
+            headers.append(headers_from_fetch(item))
+    return headers

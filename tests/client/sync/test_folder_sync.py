@@ -366,3 +366,22 @@ async def test_a_few_new_messages_come_whole_more_come_headers_first(
     fetches = [c for c in sent if c.startswith("UID FETCH")]
     assert len(fetches) == 2 and "BODY.PEEK[]" not in fetches[0] and "BODY.PEEK[]" in fetches[1]
     assert cache_state(store, ACCOUNT) == server_state(mail_server, user)
+
+
+def test_a_header_batch_gives_way_to_the_window_between_messages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kittiwake.client.imap.responses import FetchItem
+    from kittiwake.client.sync import folder_sync
+    from kittiwake.client.sync.envelope import HEADER_SECTION
+
+    turns: list[int] = []
+    monkeypatch.setattr(folder_sync, "give_way", lambda: turns.append(len(turns)))
+    items = [
+        FetchItem(seq=n, uid=n, sections={HEADER_SECTION: b"Subject: s%d\r\n\r\n" % n})
+        for n in range(1, 6)
+    ]
+    items.append(FetchItem(seq=6))  # no UID: not a message of the batch
+    headers = folder_sync._headers_of(items)
+    assert [h.uid for h in headers] == [1, 2, 3, 4, 5]
+    assert len(turns) == 5
