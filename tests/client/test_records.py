@@ -175,3 +175,123 @@ def test_methods_the_class_wrote_itself_are_kept() -> None:
     assert OwnMethods("A", 1) == OwnMethods("a", 2)
     assert hash(OwnMethods("A")) == hash(OwnMethods("a"))
     assert repr(OwnMethods("A")) == "<A>"
+
+
+@record
+class Options:
+    name: str
+    size: int = field(default=3, kw_only=True)
+    items: list[int] = field(default_factory=list, kw_only=True)
+    computed: int = field(default=7, init=False)
+    made: list[int] = field(default_factory=lambda: [1], init=False)
+
+
+@dataclass(frozen=True)
+class OptionsDC:
+    name: str
+    size: int = field(default=3, kw_only=True)
+    items: list[int] = field(default_factory=list, kw_only=True)
+    computed: int = field(default=7, init=False)
+    made: list[int] = field(default_factory=lambda: [1], init=False)
+
+
+@record(slots=True)
+class SlottedDefaults:
+    name: str
+    hidden: int = field(default=5, init=False)
+    count: int = 2
+
+
+@record
+class Checked:
+    low: int
+    high: int
+
+    def __post_init__(self) -> None:
+        if self.low > self.high:
+            raise ValueError("low above high")
+        object.__setattr__(self, "high", self.high)
+
+
+def test_init_takes_the_same_arguments_as_the_dataclass() -> None:
+    ours, theirs = Options("a", size=4, items=[9]), OptionsDC("a", size=4, items=[9])
+    assert dataclasses.astuple(ours) == dataclasses.astuple(theirs) == ("a", 4, [9], 7, [1])
+    assert dataclasses.astuple(Options("b")) == dataclasses.astuple(OptionsDC("b"))
+    assert Options("c").items is not Options("c").items  # a fresh list each time
+    assert Options("c").made is not Options("c").made
+    with pytest.raises(TypeError, match="positional"):
+        Options("a", 4)  # type: ignore[misc]
+    with pytest.raises(TypeError, match="computed"):
+        Options("a", computed=1)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"Options\.__init__\(\) missing"):
+        Options()  # type: ignore[call-arg]
+
+
+def test_a_slotted_record_sets_the_defaults_it_has_no_class_attribute_for() -> None:
+    one = SlottedDefaults("a")
+    assert (one.name, one.hidden, one.count) == ("a", 5, 2)
+    assert pickle.loads(pickle.dumps(one)) == one
+
+
+def test_post_init_runs_and_may_refuse() -> None:
+    assert Checked(1, 2).high == 2
+    with pytest.raises(ValueError, match="low above high"):
+        Checked(3, 2)
+
+
+def test_init_is_compiled_at_the_first_instance_only() -> None:
+    @record
+    class Late:
+        value: int
+
+    lazy = Late.__dict__["__init__"]
+    assert Late(1).value == 1
+    compiled = Late.__dict__["__init__"]
+    assert compiled is not lazy and compiled.__qualname__.endswith("Late.__init__")
+    assert Late(2).value == 2 and Late.__dict__["__init__"] is compiled
+
+
+def test_a_subclass_compiles_its_own_init() -> None:
+    assert Point(1).y == 0  # the parent's first
+    child = Child(1, 2, z=3)
+    assert (child.x, child.y, child.z) == (1, 2, 3)
+    assert Point.__dict__["__init__"] is not Child.__dict__["__init__"]
+
+
+def test_copies_are_equal_and_still_frozen() -> None:
+    import copy
+
+    for value in (Point(1, 2, tags=("t",)), Slotted("s", 2.0), Options("o", items=[1])):
+        for duplicate in (copy.copy(value), copy.deepcopy(value)):
+            assert duplicate == value
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                duplicate.__setattr__("name", "other")
+
+
+def test_what_dataclasses_refuses_is_refused_at_definition() -> None:
+    with pytest.raises(TypeError, match="non-default argument 'b'"):
+
+        @record
+        class Misordered:
+            a: int = 0
+            b: int  # type: ignore[misc]
+
+    with pytest.raises(TypeError, match="__setattr__"):
+
+        @record
+        class OwnSetattr:
+            a: int
+
+            def __setattr__(self, name: str, value: object) -> None: ...
+
+    with pytest.raises(TypeError, match="InitVar"):
+
+        @record
+        class WithInitVar:
+            a: int
+            b: dataclasses.InitVar[int]
+
+
+def test_a_record_without_a_docstring_names_its_fields() -> None:
+    assert Box.__doc__ == "Box(items)"
+    assert Point.__doc__ == "Point(x, y, note, tags)"
