@@ -2,11 +2,11 @@
 
 import multiprocessing
 
-from kittiwake.ui.launch import main
+from kittiwake.ui.launch import run
 
 if __name__ == "__main__":
     # The full-text indexer extracts text in "spawn" worker processes; in a frozen bundle a
     # worker is this same executable, and freeze_support() turns it into the worker (and
     # exits) instead of starting a second Kittiwake.
     multiprocessing.freeze_support()
-    raise SystemExit(main())
+    run()

@@ -16,5 +16,18 @@ def main(argv: list[str] | None = None) -> int:
     return app.main(args)
 
 
+def run() -> None:
+    """The `kittiwake` program (console script, bundle): as `main`, and a CLI command's process
+    ends the moment its work is done (cli.run_as_program)."""
+    args = sys.argv[1:]
+    from kittiwake.client import cli
+
+    if cli.wants_cli(args):
+        cli.run_as_program(args)
+    from kittiwake.ui import app
+
+    raise SystemExit(app.main(args))
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

@@ -197,3 +197,68 @@ def test_sync_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
     )
     assert result.stdout.strip() == "1 []", result.stdout + result.stderr
     assert "kittiwake: error: a" in result.stderr  # it did try: connection refused
+
+
+def _program(home: Path, *args: str, script: str = "") -> subprocess.CompletedProcess[str]:
+    """`kittiwake --home HOME ARGS` as the installed command runs it (cli.run_as_program)."""
+    code = script or "import sys\nfrom kittiwake.ui.launch import run\nrun()\n"
+    return subprocess.run(
+        [sys.executable, "-c", code, "--home", str(home), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+MBOX = (
+    b"From alice@example.org Mon Jun  3 12:50:27 1996\n"
+    b"From: Alice <alice@example.org>\nSubject: kept across processes\n"
+    b"Date: Mon, 3 Jun 1996 12:50:27 +0000\n\nhello\n\n"
+)
+
+
+def test_a_command_process_keeps_its_work_and_its_exit_status(tmp_path: Path) -> None:
+    """The program ends with os._exit after its command: what it wrote to the cache (its WAL,
+    left for the next start to fold in), its output and its log lines all survive."""
+    home = tmp_path / "home"
+    add = ["accounts", "add", "a", "--address", "a@example.org", "--incoming", "imap"]
+    add += ["--incoming-host", "127.0.0.1", "--incoming-port", "993"]
+    add += ["--incoming-security", "tls", "--smtp-host", "127.0.0.1", "--smtp-port", "465"]
+    add += ["--smtp-security", "tls", "--password-command", "echo secret"]
+    assert _program(home, *add).returncode == 0
+    mbox = tmp_path / "in.mbox"
+    mbox.write_bytes(MBOX)
+    imported = _program(home, "import", "a", "--mbox", str(mbox), "--folder", "Old")
+    assert imported.returncode == 0, imported.stderr
+    assert Path(f"{home}/data/cache.sqlite3-wal").stat().st_size > 0  # not checkpointed
+    listed = _program(home, "list", "a", "--folder", "Old")
+    assert listed.returncode == 0 and "kept across processes" in listed.stdout, listed.stderr
+    failed = _program(home, "list", "nobody")
+    assert failed.returncode == 1 and "kittiwake: error:" in failed.stderr
+    log = (home / "logs" / "kittiwake.log").read_text()
+    assert log.count("command list\n") == 2 and "command list failed" in log
+
+
+def test_a_thread_still_running_at_the_end_is_waited_for(tmp_path: Path) -> None:
+    script = (
+        "import sys, threading\n"
+        "from kittiwake.client.cli import exit_now\n"
+        "def late():\n"
+        "    sys.stdin.read()\n"  # until the test closes stdin
+        "    print('the thread finished')\n"
+        "threading.Thread(target=late).start()\n"
+        "print('main done', flush=True)\n"
+        "exit_now(3)\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as child:
+        assert child.stdout is not None and child.stdin is not None
+        assert child.stdout.readline() == "main done\n"
+        child.stdin.close()
+        assert child.stdout.read() == "the thread finished\n"
+        assert child.wait(timeout=60) == 3

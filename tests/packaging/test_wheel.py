@@ -68,10 +68,10 @@ def test_the_icons_are_package_data(wheel: zipfile.ZipFile) -> None:
 def test_the_kittiwake_command_and_the_dependencies(wheel: zipfile.ZipFile) -> None:
     entry_points = configparser.ConfigParser()
     entry_points.read_string(wheel.read("kittiwake-0.1.0.dist-info/entry_points.txt").decode())
-    assert dict(entry_points["console_scripts"]) == {"kittiwake": "kittiwake.ui.launch:main"}
-    # The target exists in the wheel and defines main().
+    assert dict(entry_points["console_scripts"]) == {"kittiwake": "kittiwake.ui.launch:run"}
+    # The target exists in the wheel and defines run().
     launch = wheel.read("kittiwake/ui/launch.py").decode()
-    assert "\ndef main(" in launch
+    assert "\ndef run(" in launch
     metadata = Parser().parsestr(wheel.read("kittiwake-0.1.0.dist-info/METADATA").decode())
     requires = [r for r in metadata.get_all("Requires-Dist") or [] if "extra" not in r]
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
