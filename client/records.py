@@ -14,7 +14,9 @@ The result is a frozen dataclass in every way that matters: `dataclasses.fields`
 `asdict`, `is_dataclass`, `__match_args__`, FrozenInstanceError, pickling and copying, and
 equality, hashing and repr with dataclasses' own rules (same class only; the fields with
 compare=True, hash as dataclasses derives it; repr=True fields, recursion-safe). Type checkers
-see a frozen dataclass (dataclass_transform). Not supported (a TypeError at definition):
+see a frozen dataclass (dataclass_transform). `@record(frozen=False)` is the mutable kind
+(a plain `@dataclass`, unhashable), `eq=False` keeps identity equality; both compile nothing
+at definition either. Not supported (a TypeError at definition):
 InitVar pseudo-fields, and a __setattr__ or __delattr__ written in the class body (dataclasses
 refuses those on a frozen class too).
 """
@@ -91,8 +93,8 @@ def _setstate(self: Any, state: list[Any]) -> None:
         object.__setattr__(self, f.name, value)
 
 
-def _init_source(cls: type, slots: bool) -> tuple[str, dict[str, Any]]:
-    """dataclasses' frozen __init__ for `cls`, as source and the globals it needs."""
+def _init_source(cls: type, slots: bool, frozen: bool) -> tuple[str, dict[str, Any]]:
+    """dataclasses' __init__ for `cls`, as source and the globals it needs."""
     names: dict[str, Any] = {"_set": object.__setattr__, "_HAS_FACTORY": _HAS_FACTORY}
     positional: list[str] = []
     keyword: list[str] = []
@@ -118,15 +120,18 @@ def _init_source(cls: type, slots: bool) -> tuple[str, dict[str, Any]]:
             value = default
         else:
             continue  # reading it finds the class attribute, the default
-        body.append(f"    _set(self, {f.name!r}, {value})")
+        # A frozen record sets through object.__setattr__; a mutable one as dataclasses does,
+        # through its own __setattr__ if it has one.
+        line = f"_set(self, {f.name!r}, {value})" if frozen else f"self.{f.name} = {value}"
+        body.append(f"    {line}")
     if hasattr(cls, "__post_init__"):
         body.append("    self.__post_init__()")
     params = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
     return f"def __init__({params}):\n" + ("\n".join(body) or "    pass") + "\n", names
 
 
-def _compile_init(cls: type, slots: bool) -> Callable[..., None]:
-    source, names = _init_source(cls, slots)
+def _compile_init(cls: type, slots: bool, frozen: bool) -> Callable[..., None]:
+    source, names = _init_source(cls, slots, frozen)
     namespace: dict[str, Any] = {}
     exec(source, names, namespace)  # our own generated source, as dataclasses does
     init: Callable[..., None] = namespace["__init__"]
@@ -134,12 +139,12 @@ def _compile_init(cls: type, slots: bool) -> Callable[..., None]:
     return init
 
 
-def _lazy_init(cls: type, slots: bool) -> Callable[..., None]:
+def _lazy_init(cls: type, slots: bool, frozen: bool) -> Callable[..., None]:
     """An __init__ that compiles the real one at the first call and puts it in its place."""
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         if cls.__dict__.get("__init__") is __init__:
-            cls.__init__ = _compile_init(cls, slots)  # type: ignore[misc]
+            cls.__init__ = _compile_init(cls, slots, frozen)  # type: ignore[misc]
         cls.__init__(self, *args, **kwargs)  # type: ignore[misc]
 
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
@@ -158,12 +163,12 @@ def _check_init_order(cls: type) -> None:
         seen_default = seen_default or has_default
 
 
-def _make(cls: type[T], slots: bool) -> type[T]:
+def _make(cls: type[T], slots: bool, frozen: bool = True, eq: bool = True) -> type[T]:
     # What the class body wrote itself stays, by dataclasses' rules: an __eq__ or __repr__ of
     # its own, and an explicit __hash__ (Python sets __hash__ = None beside a bare __eq__).
     own = cls.__dict__
     for name in ("__setattr__", "__delattr__"):
-        if name in own:
+        if frozen and name in own:
             raise TypeError(f"Cannot overwrite attribute {name} in class {cls.__name__}")
     own_hash = own.get("__hash__", _MISSING)
     explicit_hash = not (own_hash is _MISSING or (own_hash is None and "__eq__" in own))
@@ -179,20 +184,23 @@ def _make(cls: type[T], slots: bool) -> type[T]:
         raise TypeError(f"{cls.__name__}: records do not support InitVar")
     _check_init_order(made)
     fields = dataclasses.fields(made)
-    made.__init__ = _lazy_init(made, slots)
-    made.__setattr__ = _frozen_setattr
-    made.__delattr__ = _frozen_delattr
-    if slots:
-        made.__getstate__ = _getstate
-        made.__setstate__ = _setstate
+    made.__init__ = _lazy_init(made, slots, frozen)
+    if frozen:
+        made.__setattr__ = _frozen_setattr
+        made.__delattr__ = _frozen_delattr
+        if slots:
+            made.__getstate__ = _getstate
+            made.__setstate__ = _setstate
     made.__record_key__ = _tuple_of(tuple(f.name for f in fields if f.compare))
     hashed = tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash))
     made.__record_hash_key__ = _tuple_of(hashed)
     setattr(made, _REPR, tuple(f.name for f in fields if f.repr))
-    if "__eq__" not in keep:
+    if eq and "__eq__" not in keep:
         made.__eq__ = _eq
-    if not explicit_hash:
-        made.__hash__ = _hash
+    if eq and not explicit_hash:
+        # dataclasses' rule: equal-comparable and frozen is hashable by its fields; mutable is
+        # not hashable at all (a dict key must not change). eq=False keeps identity.
+        made.__hash__ = _hash if frozen else None
     if "__repr__" not in keep:
         made.__repr__ = _repr
     return made  # type: ignore[no-any-return]
@@ -204,13 +212,16 @@ def record(cls: type[T], /) -> type[T]: ...
 
 
 @overload
-def record(*, slots: bool = False) -> Callable[[type[T]], type[T]]: ...
+def record(
+    *, slots: bool = False, frozen: bool = True, eq: bool = True
+) -> Callable[[type[T]], type[T]]: ...
 
 
 def record(
-    cls: type[T] | None = None, /, *, slots: bool = False
+    cls: type[T] | None = None, /, *, slots: bool = False, frozen: bool = True, eq: bool = True
 ) -> type[T] | Callable[[type[T]], type[T]]:
-    """`@record` or `@record(slots=True)` on a class body written as for `@dataclass`."""
+    """`@record`, or `@record(slots=True, frozen=False, eq=False)` as for `@dataclass(...)`:
+    frozen by default; `frozen=False` for a mutable one (unhashable, as a dataclass)."""
     if cls is None:
-        return lambda inner: _make(inner, slots)
+        return lambda inner: _make(inner, slots, frozen, eq)
     return _make(cls, slots)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TextIO
 
 from kittiwake.client.accounts.secrets import KeyringStore
@@ -18,7 +18,7 @@ from kittiwake.client.paths import Paths
 from kittiwake.client.records import record
 
 
-@dataclass
+@record(frozen=False)
 class Context:
     """What a command may touch: the resolved paths, the secret store, the terminal."""
 

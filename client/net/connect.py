@@ -15,7 +15,6 @@ import os
 import socket
 import ssl
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from kittiwake.client.net import tls
 from kittiwake.client.net.endpoint import Endpoint, Security
@@ -29,6 +28,7 @@ from kittiwake.client.net.errors import (
     OperationTimeout,
     TlsHandshakeFailed,
 )
+from kittiwake.client.records import record
 
 # Reads the greeting, sends the protocol's STARTTLS command and returns once the server said
 # "go ahead". Raises StartTlsNotOffered / StartTlsRefused / ProtocolError otherwise. It returns
@@ -38,7 +38,7 @@ StartTlsDialog = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitabl
 STREAM_LIMIT = 1 << 20  # longest line a StreamReader will buffer (1 MiB)
 
 
-@dataclass
+@record(frozen=False)
 class Connection:
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter

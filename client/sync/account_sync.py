@@ -12,7 +12,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from kittiwake.client.events import (
     FolderListChanged,
@@ -84,7 +84,7 @@ class Retries:
         return self.backoff.delay(attempt)
 
 
-@dataclass
+@record(frozen=False)
 class AccountResult:
     account: str
     folders: list[str] = field(default_factory=list)
@@ -98,7 +98,7 @@ class AccountResult:
         return self.error is None
 
 
-@dataclass
+@record(frozen=False)
 class AccountSync:
     account: str
     endpoint: Endpoint

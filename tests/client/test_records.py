@@ -295,3 +295,54 @@ def test_what_dataclasses_refuses_is_refused_at_definition() -> None:
 def test_a_record_without_a_docstring_names_its_fields() -> None:
     assert Box.__doc__ == "Box(items)"
     assert Point.__doc__ == "Point(x, y, note, tags)"
+
+
+@record(frozen=False)
+class Counter:
+    name: str
+    seen: list[str] = field(default_factory=list)
+    total: int = 0
+
+
+@dataclass
+class CounterDC:
+    name: str
+    seen: list[str] = field(default_factory=list)
+    total: int = 0
+
+
+@record(frozen=False, eq=False)
+class Handle:
+    name: str
+
+
+def test_a_mutable_record_is_a_plain_dataclass() -> None:
+    counter = Counter("c")
+    counter.total += 2
+    counter.seen.append("x")
+    assert (counter.name, counter.seen, counter.total) == ("c", ["x"], 2)
+    assert counter == Counter("c", ["x"], 2) and counter != Counter("c")
+    _same_text(counter, CounterDC("c", ["x"], 2))
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(counter)
+    assert Counter.__hash__ is None and CounterDC.__hash__ is None
+    del counter.total  # the instance's value goes; the class default shows through
+    assert counter.total == 0
+    assert pickle.loads(pickle.dumps(Counter("p", ["q"]))) == Counter("p", ["q"])
+
+
+def test_a_mutable_record_without_eq_compares_by_identity() -> None:
+    one, other = Handle("h"), Handle("h")
+    assert one != other and one == one
+    assert len({one, other}) == 2  # hashable by identity, as dataclass(eq=False)
+
+
+def test_a_mutable_record_keeps_its_own_setattr() -> None:
+    @record(frozen=False)
+    class Upper:
+        text: str
+
+        def __setattr__(self, name: str, value: object) -> None:
+            object.__setattr__(self, name, str(value).upper())
+
+    assert Upper("quiet").text == "QUIET"  # __init__ goes through it, as a dataclass's does
