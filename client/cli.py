@@ -51,6 +51,25 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, told the terminal's width: left to find it, argparse imports
+    shutil (and with it bz2, lzma and fnmatch) in every parser it makes, at every start."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=_terminal_width() - 2)
+
+
+def _terminal_width() -> int:
+    # shutil.get_terminal_size's rules: $COLUMNS, else the terminal's, else 80.
+    with contextlib.suppress(ValueError):
+        return int(os.environ.get("COLUMNS", ""))
+    stdout = sys.__stdout__
+    try:
+        return (os.get_terminal_size(stdout.fileno()).columns if stdout else 0) or 80
+    except (ValueError, OSError):
+        return 80
+
+
 def command_names() -> frozenset[str]:
     return commands.names()
 
@@ -75,6 +94,7 @@ def build_parser(args: Sequence[str] | None = None) -> argparse.ArgumentParser:
     the others are listed by name and help. Without, every subcommand is configured."""
     parser = argparse.ArgumentParser(
         prog=PROG,
+        formatter_class=_HelpFormatter,
         description="Kittiwake, a desktop e-mail client. Without a command, the window opens.",
     )
     parser.add_argument("--version", action=_Version)
@@ -92,7 +112,9 @@ def build_parser(args: Sequence[str] | None = None) -> argparse.ArgumentParser:
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = None if args is None else _chosen(args)
     for entry in commands.ENTRIES:
-        sub = subcommands.add_parser(entry.name, help=entry.help, description=entry.help)
+        sub = subcommands.add_parser(
+            entry.name, help=entry.help, description=entry.help, formatter_class=_HelpFormatter
+        )
         if args is None or entry.name == chosen:
             commands.load(entry.name).configure(sub)
     return parser

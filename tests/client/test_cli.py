@@ -189,7 +189,7 @@ def test_sync_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
         "         'kittiwake.client.sync.envelope', 'kittiwake.client.sync.operations',\n"
         "         'kittiwake.client.store.search', 'kittiwake.client.store.threads',\n"
         "         'kittiwake.client.mime.threading', 'importlib.resources', 'zipfile',\n"
-        "         'tempfile', 'hashlib')\n"
+        "         'tempfile', 'hashlib', 'shutil', 'bz2', 'lzma')\n"
         "print(status, sorted(m for m in sys.modules if m.startswith(heavy)))\n"
     )
     result = subprocess.run(
@@ -262,3 +262,12 @@ def test_a_thread_still_running_at_the_end_is_waited_for(tmp_path: Path) -> None
         child.stdin.close()
         assert child.stdout.read() == "the thread finished\n"
         assert child.wait(timeout=60) == 3
+
+
+def test_help_fits_the_terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "50")
+    text = cli.build_parser().format_help()
+    assert max(len(line) for line in text.splitlines()) <= 50
+    monkeypatch.setenv("COLUMNS", "120")
+    wide = cli.build_parser().format_help()
+    assert max(len(line) for line in wide.splitlines()) > 50  # the description's one line
