@@ -12,6 +12,7 @@ from kittiwake.client.imap.client import ImapClient
 from kittiwake.client.store.store import Store
 from kittiwake.client.sync.folder_sync import BodyPolicy, Capabilities, FolderResult, FolderSync
 from kittiwake.client.sync.folders import FolderList
+from tests.client.imap.scripts import connect, greet_and_login
 from tests.client.sync.helpers import (
     cache_state,
     fill,
@@ -21,6 +22,7 @@ from tests.client.sync.helpers import (
     server_state,
 )
 from tests.servers.fixtures import MailServer, MailUser
+from tests.servers.scripted import ScriptedPeer, ScriptedServer
 
 ACCOUNT = "acct"
 MODES = {
@@ -338,7 +340,7 @@ async def test_a_few_new_messages_come_whole_more_come_headers_first(
     """Up to WHOLE_BATCH new messages: one FETCH of whole messages, each stored with its
     row in one transaction, the same cache as the two-step path; above it, headers first."""
     monkeypatch.setattr("kittiwake.client.sync.folder_sync.WHOLE_BATCH", 4)
-    monkeypatch.setattr("kittiwake.client.sync.folder_sync.BODY_BATCH_BYTES", 1500)
+    monkeypatch.setattr("kittiwake.client.sync.folder_sync.WHOLE_FLUSH_BYTES", 1500)
     user = mail_server.new_user()
     fill(mail_server, user, 3)
     await sync_inbox(mail_server, user, store)
@@ -385,3 +387,175 @@ def test_a_header_batch_gives_way_to_the_window_between_messages(
     headers = folder_sync._headers_of(items)
     assert [h.uid for h in headers] == [1, 2, 3, 4, 5]
     assert len(turns) == 5
+
+
+# --- whole messages stored while the FETCH streams (a scripted server) ---------------------
+
+CACHED = 2  # UIDs 1..2 are cached; 3..7 are new
+
+
+def raw_message(uid: int) -> bytes:
+    return message(uid, size=400 + 100 * uid)
+
+
+def fetch_item(uid: int) -> bytes:
+    raw = raw_message(uid)
+    return (
+        b'* %d FETCH (UID %d FLAGS () INTERNALDATE "01-Jan-2024 10:00:00 +0000" '
+        b"RFC822.SIZE %d MODSEQ (20) BODY[] {%d}\r\n"
+        % (uid, uid, len(raw), len(raw))
+        + raw
+        + b")\r\n"
+    )
+
+
+async def answer(peer: ScriptedPeer, command: bytes, *responses: bytes) -> bytes:
+    """Read the client's next command (it must be `command`), send `responses` and the
+    tagged OK; returns the command line."""
+    line = await peer.readline()
+    tag, _, rest = line.partition(b" ")
+    assert rest.upper().startswith(command), line
+    await peer.send(b"".join(responses) + tag + b" OK done\r\n")
+    return line
+
+
+async def resync_until_fetch(peer: ScriptedPeer) -> bytes:
+    """A QRESYNC resync of a folder with UIDs 1..2 cached and 3..7 new, up to the FETCH of
+    the new messages (returned: its tag)."""
+    await greet_and_login(peer)
+    await answer(peer, b"ENABLE QRESYNC", b"* ENABLED QRESYNC\r\n")
+    await answer(
+        peer,
+        b'SELECT "INBOX" (QRESYNC (7 10))',
+        b"* 7 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 8] ok\r\n"
+        b"* OK [HIGHESTMODSEQ 20] ok\r\n",
+    )
+    await answer(peer, b"UID SEARCH UID 3:*", b"* SEARCH 3 4 5 6 7\r\n")
+    line = await peer.readline()
+    assert b"UID FETCH 3:7 (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[] MODSEQ)" in line
+    return line.partition(b" ")[0]
+
+
+def cached_folder(path: Path) -> Store:
+    from kittiwake.client.store.model import FolderInfo, MessageHeaders
+
+    store = Store.open(path)
+    folder_id = store.folders.upsert(FolderInfo(ACCOUNT, "INBOX"))
+    store.folders.set_sync_state(folder_id, uidvalidity=7, uidnext=CACHED + 1, highestmodseq=10)
+    old = [MessageHeaders(uid=u, internal_date=1_700_000_000, size=100) for u in (1, 2)]
+    with store.transaction():
+        store.messages.upsert_headers(folder_id, old)
+        store.bodies.put(folder_id, [(u, raw_message(u)) for u in (1, 2)])
+    return store
+
+
+def stored(store: Store) -> dict[int, bytes | None]:
+    """UID -> body of every cached message of the folder."""
+    rows = store.db.conn.execute("SELECT id, uid FROM messages ORDER BY uid").fetchall()
+    return {uid: store.bodies.get(message_id) for message_id, uid in rows}
+
+
+async def test_whole_messages_are_committed_and_announced_while_the_fetch_streams(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server sends two of the five new messages and waits: they reach the cache (rows
+    and bodies, committed by the writer thread) and are announced before the FETCH ends."""
+    import asyncio
+    import threading
+
+    from kittiwake.client.store.messages import Messages
+
+    monkeypatch.setattr("kittiwake.client.sync.folder_sync.WHOLE_FLUSH", 2)
+    store = cached_folder(tmp_path / "cache.sqlite3")
+    first_batch = asyncio.Event()
+    seen_then: list[dict[int, bytes | None]] = []
+    events: list[Event] = []
+    writers: set[str] = set()
+    real_upsert = Messages.upsert_headers
+
+    def upsert(self: Messages, folder_id: int, headers: list[object]) -> int:
+        writers.add(threading.current_thread().name)
+        return real_upsert(self, folder_id, headers)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Messages, "upsert_headers", upsert)
+
+    def on_event(event: Event) -> None:
+        events.append(event)
+        if isinstance(event, MessagesAdded) and not first_batch.is_set():
+            seen_then.append(stored(store))
+            first_batch.set()
+
+    async def script(peer: ScriptedPeer) -> None:
+        tag = await resync_until_fetch(peer)
+        await peer.send(fetch_item(3) + fetch_item(4))
+        await asyncio.wait_for(first_batch.wait(), 10)  # no more bytes until then
+        await peer.send(b"".join(fetch_item(u) for u in (5, 6, 7)) + tag + b" OK done\r\n")
+        await answer(peer, b"LOGOUT", b"* BYE bye\r\n")
+
+    async with ScriptedServer(script, tls="valid") as server:
+        client = await connect(server)
+        try:
+            folder = store.folders.find(ACCOUNT, "INBOX")
+            assert folder is not None
+            result = await FolderSync(client, store, folder, on_event).run()
+        finally:
+            await client.logout()
+        await server.wait_closed()
+    server.raise_errors()
+
+    assert seen_then == [
+        {1: raw_message(1), 2: raw_message(2), 3: raw_message(3), 4: raw_message(4)}
+    ]
+    assert writers == {"kittiwake-writer"}
+    assert (result.added, result.bodies) == (5, 5)
+    assert stored(store) == {u: raw_message(u) for u in range(1, 8)}
+    added = [e.uids for e in events if isinstance(e, MessagesAdded)]
+    assert added == [(3, 4), (5, 6), (7,)]
+    folder = store.folders.find(ACCOUNT, "INBOX")
+    assert folder is not None and folder.uidnext == 8
+    store.close()
+
+
+async def test_a_connection_lost_mid_fetch_leaves_whole_batches_and_the_old_uidnext(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection drops after three of five messages: the batch handed over (3, 4) is in
+    the cache with its bodies, the third message (not yet a batch) is not, nothing is half
+    stored, and UIDNEXT still says "redo from 3" for the next sync."""
+    import asyncio
+
+    from kittiwake.client.net.errors import ConnectionLost
+
+    monkeypatch.setattr("kittiwake.client.sync.folder_sync.WHOLE_FLUSH", 2)
+    store = cached_folder(tmp_path / "cache.sqlite3")
+    first_batch = asyncio.Event()
+    events: list[Event] = []
+
+    def on_event(event: Event) -> None:
+        events.append(event)
+        if isinstance(event, MessagesAdded):
+            first_batch.set()
+
+    async def script(peer: ScriptedPeer) -> None:
+        await resync_until_fetch(peer)
+        await peer.send(fetch_item(3) + fetch_item(4) + fetch_item(5))
+        await asyncio.wait_for(first_batch.wait(), 10)
+        await peer.close()
+
+    async with ScriptedServer(script, tls="valid") as server:
+        client = await connect(server)
+        try:
+            folder = store.folders.find(ACCOUNT, "INBOX")
+            assert folder is not None
+            with pytest.raises(ConnectionLost):
+                await FolderSync(client, store, folder, on_event).run()
+        finally:
+            await client.close()
+        await server.wait_closed()
+    server.raise_errors()
+
+    assert stored(store) == {u: raw_message(u) for u in range(1, 5)}
+    assert [e.uids for e in events if isinstance(e, MessagesAdded)] == [(3, 4)]
+    folder = store.folders.find(ACCOUNT, "INBOX")
+    assert folder is not None and folder.uidnext == CACHED + 1
+    store.close()
