@@ -8,7 +8,6 @@ must survive a power cut, not only a crash (see database.py).
 from __future__ import annotations
 
 import enum
-import json
 import time
 from typing import Any
 
@@ -66,6 +65,8 @@ class PendingOps:
         self._db = db
 
     def add(self, account: str, kind: str, payload: dict[str, Any]) -> int:
+        import json  # here: a sync with nothing queued (most) does not load it
+
         encoded = json.dumps(payload, sort_keys=True)  # raises on what JSON cannot hold
         with self._db.transaction(durable=True) as conn:
             row = conn.execute(
@@ -85,9 +86,14 @@ class PendingOps:
         if account is not None:
             sql += " AND account = ?"
             params += (account,)
+        rows = self._db.conn.execute(sql + " ORDER BY id", params).fetchall()
+        if not rows:
+            return []
+        import json
+
         return [
             PendingOp(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], OpState(r[6]), r[7])
-            for r in self._db.conn.execute(sql + " ORDER BY id", params)
+            for r in rows
         ]
 
     def set_state(
