@@ -481,6 +481,7 @@ async def test_whole_messages_are_committed_and_announced_while_the_fetch_stream
 
     def on_event(event: Event) -> None:
         events.append(event)
+        writers.add("event on " + threading.current_thread().name)
         if isinstance(event, MessagesAdded) and not first_batch.is_set():
             seen_then.append(stored(store))
             first_batch.set()
@@ -506,7 +507,8 @@ async def test_whole_messages_are_committed_and_announced_while_the_fetch_stream
     assert seen_then == [
         {1: raw_message(1), 2: raw_message(2), 3: raw_message(3), 4: raw_message(4)}
     ]
-    assert writers == {"kittiwake-writer"}
+    # Stored on the writer thread, announced on the loop's.
+    assert writers == {"kittiwake-writer", "event on " + threading.current_thread().name}
     assert (result.added, result.bodies) == (5, 5)
     assert stored(store) == {u: raw_message(u) for u in range(1, 8)}
     added = [e.uids for e in events if isinstance(e, MessagesAdded)]
