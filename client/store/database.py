@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kittiwake.client.foreground import holding_writes
+from kittiwake.client.store import checkpoints
 from kittiwake.client.store.migrate import migrate
 
 _PRAGMAS = (
@@ -41,24 +42,6 @@ _PRAGMAS = (
 )
 
 
-# A process that ends right after its work (one `kittiwake` command) leaves the WAL's
-# checkpoint to the next start: closing the last connection otherwise copies the WAL into the
-# database and fsyncs it, 35-50 ms of a sync that fetched 100 messages. Nothing is at risk:
-# every commit is in the WAL already (a kill -9 after the commit leaves exactly this state),
-# the next opener folds it in, and the WAL never outgrows the automatic checkpoint (1000
-# pages) by much. Python 3.12+ says so to SQLite (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE); before,
-# the connection is kept open until the process leaves with os._exit (cli.run_as_program).
-_defer_checkpoint = False
-_left_open: list[sqlite3.Connection] = []
-
-
-def defer_checkpoint_to_next_open() -> None:
-    """From now on, Database.close leaves the WAL for the next start (see above). Only for a
-    process that ends without the interpreter's teardown, right after its command."""
-    global _defer_checkpoint
-    _defer_checkpoint = True
-
-
 def connect(path: str | Path) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the cache database at `path`."""
     # isolation_level=None: no implicit BEGIN; Database.transaction() says where they are.
@@ -69,6 +52,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
         for pragma in _PRAGMAS:
             conn.execute(pragma)
         migrate(conn)
+        checkpoints.opened(conn, path)
     except BaseException:
         conn.close()
         raise
@@ -133,16 +117,5 @@ class Database:
             self.conn.execute("PRAGMA analysis_limit = 400")
             self.conn.execute("PRAGMA optimize")
         finally:
-            setconfig = getattr(self.conn, "setconfig", None)  # Python 3.12+
-            if not _defer_checkpoint:
+            if not checkpoints.leave_the_wal(self.conn):
                 self.conn.close()
-            elif setconfig is not None:
-                setconfig(_NO_CHECKPOINT_ON_CLOSE, True)
-                self.conn.close()
-            elif not self.conn.in_transaction:
-                _left_open.append(self.conn)  # closed by nothing: the process leaves
-            else:  # never abandon a half-done transaction: close() rolls it back
-                self.conn.close()
-
-
-_NO_CHECKPOINT_ON_CLOSE = getattr(sqlite3, "SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE", 1010)
