@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from kittiwake.client.imap import encode, seqset
 from kittiwake.client.imap.responses import (
@@ -60,7 +60,7 @@ class Qresync:
     known_uids: str | None = None
 
 
-@dataclass
+@record(frozen=False)
 class SelectedMailbox:
     name: str
     readonly: bool = False

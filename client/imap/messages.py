@@ -4,7 +4,7 @@ SEARCH, STORE, COPY, MOVE, EXPUNGE; and APPEND."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from kittiwake.client.imap import encode, seqset
 from kittiwake.client.imap.responses import (
@@ -23,7 +23,7 @@ Uids = str | Iterable[int]
 MessageCallback = Callable[[FetchItem], None]
 
 
-@dataclass
+@record(frozen=False)
 class FetchResult:
     messages: list[FetchItem] = field(default_factory=list)  # empty when a callback took them
     vanished: list[int] = field(default_factory=list)  # (CHANGEDSINCE .. VANISHED) only
@@ -47,7 +47,7 @@ class AppendUid:
     uid: int
 
 
-@dataclass
+@record(frozen=False)
 class StoreResult:
     updated: list[FetchItem] = field(default_factory=list)  # with MODSEQ under CONDSTORE
     modified: list[int] = field(default_factory=list)  # UNCHANGEDSINCE refused these UIDs

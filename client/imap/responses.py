@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from kittiwake.client.imap import seqset
 from kittiwake.client.imap.tokens import Value
@@ -77,7 +77,7 @@ class Vanished:
         return list(seqset.expand(self.uid_set))
 
 
-@dataclass(slots=True)
+@record(slots=True, frozen=False)
 class FetchItem:
     """One message of a FETCH response. Attributes the server did not send stay None/empty.
 

@@ -17,7 +17,7 @@ import itertools
 import logging
 import ssl
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, TypeVar
 
 from kittiwake.client.foreground import give_way
@@ -70,7 +70,7 @@ AlertHandler = Callable[[str], None]
 Responder = Callable[[bytes], bytes]
 
 
-@dataclass(eq=False)
+@record(frozen=False, eq=False)
 class Pending:
     tag: str
     sink: Sink | None

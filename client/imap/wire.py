@@ -10,9 +10,9 @@ literal (`max_literal`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from kittiwake.client.net.errors import ProtocolError
+from kittiwake.client.records import record
 
 # Longest text line (between literals) accepted. Dovecot's longest lines are LIST/SEARCH
 # results well under this; a line this long without a literal is a broken or hostile server.
@@ -23,7 +23,7 @@ MAX_LITERAL = 1 << 31
 _LITERAL_TAIL = re.compile(rb"\{(\d{1,19})\+?\}$")
 
 
-@dataclass(slots=True)
+@record(slots=True, frozen=False)
 class RawResponse:
     """One response: `lines[i]` is followed by `literals[i]`; there is one more line than literal.
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Generic, TypeVar
 
 from kittiwake.client.events import (
@@ -86,7 +86,7 @@ class BodyPolicy:
         return int((time.time() if now is None else now) - self.days * 86400)
 
 
-@dataclass
+@record(frozen=False)
 class FolderResult:
     added: int = 0
     removed: int = 0
@@ -96,7 +96,7 @@ class FolderResult:
     used: str = ""  # "qresync", "condstore" or "fallback": how changes were found
 
 
-@dataclass
+@record(frozen=False)
 class Capabilities:
     """What this sync may use; tests switch features off to cover the fallbacks."""
 
@@ -104,7 +104,7 @@ class Capabilities:
     condstore: bool = True
 
 
-@dataclass
+@record(frozen=False)
 class FolderSync:
     client: ImapClient
     store: Store
