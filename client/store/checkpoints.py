@@ -11,8 +11,8 @@ after a sync that stored 100 messages, on this project's machines):
   process leaves with os._exit (cli.run_as_program), which closes nothing;
 - the automatic one, when a commit takes the WAL past 1000 pages (a 100-message resync writes
   about that many). The process raises that mark (COMMAND_AUTOCHECKPOINT pages) and instead
-  checkpoints what earlier runs left, once, on a thread of its own, as soon as it opens the
-  cache: the copy and its fsyncs (the GIL released) overlap the imports, the TLS handshake
+  checkpoints what earlier runs left (from 1 MB of WAL), once, on a thread of its own, as
+  soon as it opens the cache: the copy and its fsyncs (the GIL released) overlap the imports, the TLS handshake
   and the server's LIST that the command waits for anyway. A PASSIVE checkpoint never blocks
   the command's own reads or writes.
 
@@ -23,11 +23,14 @@ The GUI keeps SQLite's defaults: it closes once per session.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from pathlib import Path
 
 COMMAND_AUTOCHECKPOINT = 4000  # pages (16 MB): above what a resync writes, bounded for a big one
+# A WAL smaller than this (what no-change runs leave) is not worth a thread at start.
+BACKGROUND_MIN_BYTES = 1 << 20
 
 _command_process = False
 _left_open: list[sqlite3.Connection] = []
@@ -47,11 +50,18 @@ def opened(conn: sqlite3.Connection, path: str | Path) -> None:
     if not _command_process or str(path) == ":memory:":
         return
     conn.execute(f"PRAGMA wal_autocheckpoint = {COMMAND_AUTOCHECKPOINT}")
-    if _background is None:
+    if _background is None and _wal_bytes(path) >= BACKGROUND_MIN_BYTES:
         _background = threading.Thread(
             target=_checkpoint, args=(str(path),), name="kittiwake-checkpoint", daemon=True
         )
         _background.start()
+
+
+def _wal_bytes(path: str | Path) -> int:
+    try:
+        return os.stat(f"{path}-wal").st_size
+    except OSError:
+        return 0
 
 
 def _checkpoint(path: str) -> None:

@@ -19,6 +19,7 @@ def command_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[sqlite3.Co
     monkeypatch.setattr(checkpoints, "_command_process", False)
     monkeypatch.setattr(checkpoints, "_left_open", left)
     monkeypatch.setattr(checkpoints, "_background", None)
+    monkeypatch.setattr(checkpoints, "BACKGROUND_MIN_BYTES", 1)  # these tests' WALs are small
     checkpoints.for_a_command_process()
     yield left
     checkpoints.wait_for_the_background_checkpoint()
@@ -94,3 +95,19 @@ def test_one_background_checkpoint_per_process(
     assert started is not None and checkpoints._background is started
     one.close()
     two.close()
+
+
+def test_a_small_wal_is_not_worth_a_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command_process: list[sqlite3.Connection]
+) -> None:
+    path = tmp_path / "c.sqlite3"
+    first = Database(connect(path))
+    checkpoints.wait_for_the_background_checkpoint()
+    _add_account(first, "a")
+    first.close()
+    monkeypatch.setattr(checkpoints, "_background", None)
+    monkeypatch.setattr(checkpoints, "BACKGROUND_MIN_BYTES", 1 << 20)
+    second = Database(connect(path))
+    assert checkpoints._background is None  # a few pages: left for a later command
+    assert _checkpointed_accounts(path) == []
+    second.close()
