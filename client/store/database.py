@@ -14,7 +14,8 @@ Pragmas, and why:
   index entries (SQLite leaves this off by default, per connection).
 - busy_timeout: a second connection waits for the write lock instead of failing at once.
 - temp_store=MEMORY, cache_size 64 MiB, mmap 256 MiB: sorting and reading a 100,000-message
-  folder stay in memory; figures in docs/architecture.md.
+  folder stay in memory. The sync's writer thread maps nothing (store/writer.py): it writes,
+  and the pages it touched stayed resident, 80-95 MB of a 100,000-message sync's peak RSS.
 """
 
 from __future__ import annotations

@@ -93,6 +93,10 @@ class ThreadedWriter:
         store: Store | None = None
         try:
             store = Store.open(self._path)
+            # No memory map: this connection writes. Mapped, every page it touched stayed in
+            # the process's resident set (80-95 MB of a 100,000-message sync's peak RSS) for
+            # no measurable speed (a full sync's time was the same either way).
+            store.db.conn.execute("PRAGMA mmap_size = 0")
             if self._max_page_count is not None:
                 # The same limits as the sync's own connection (a per-connection setting).
                 store.db.conn.execute(f"PRAGMA max_page_count = {int(self._max_page_count)}")
