@@ -12,9 +12,9 @@ after a sync that stored 100 messages, on this project's machines):
 - the automatic one, when a commit takes the WAL past 1000 pages (a 100-message resync writes
   about that many). The process raises that mark (COMMAND_AUTOCHECKPOINT pages) and instead
   checkpoints what earlier runs left (from 1 MB of WAL), once, on a thread of its own, as
-  soon as it opens the cache: the copy and its fsyncs (the GIL released) overlap the imports, the TLS handshake
-  and the server's LIST that the command waits for anyway. A PASSIVE checkpoint never blocks
-  the command's own reads or writes.
+  soon as it opens the cache: the copy and its fsyncs (the GIL released) overlap the
+  imports, the TLS handshake and the server's LIST that the command waits for anyway. A
+  PASSIVE checkpoint never blocks the command's own reads or writes.
 
 The WAL stays bounded: a command checkpoints what the one before it wrote, the raised mark
 still applies to a large sync, and journal_size_limit truncates the file after a checkpoint.
