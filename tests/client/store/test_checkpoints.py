@@ -32,6 +32,14 @@ def _add_account(db: Database, name: str) -> None:
         conn.execute("INSERT INTO accounts (id) VALUES (?)", (name,))
 
 
+def _a_command_left_an_account_in_the_wal(path: Path) -> None:
+    """One command's process: it adds an account and leaves (its WAL not checkpointed)."""
+    db = Database(connect(path))
+    checkpoints.wait_for_the_background_checkpoint()
+    _add_account(db, "a")
+    db.close()
+
+
 def _checkpointed_accounts(path: Path) -> list[str]:
     """What the database file itself holds, the WAL ignored (immutable: no WAL, no locks)."""
     conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
@@ -55,10 +63,7 @@ def test_a_command_leaves_its_commits_in_the_wal_and_the_next_open_reads_them(
     tmp_path: Path, command_process: list[sqlite3.Connection]
 ) -> None:
     path = tmp_path / "c.sqlite3"
-    db = Database(connect(path))
-    checkpoints.wait_for_the_background_checkpoint()
-    _add_account(db, "a")
-    db.close()
+    _a_command_left_an_account_in_the_wal(path)
     assert Path(f"{path}-wal").stat().st_size > 0
     assert _checkpointed_accounts(path) == []  # not copied into the database on the way out
     reader = Database(connect(path))
@@ -70,10 +75,7 @@ def test_a_command_checkpoints_what_the_last_one_left_in_the_background(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command_process: list[sqlite3.Connection]
 ) -> None:
     path = tmp_path / "c.sqlite3"
-    first = Database(connect(path))
-    checkpoints.wait_for_the_background_checkpoint()
-    _add_account(first, "a")
-    first.close()  # left open: the WAL holds the account
+    _a_command_left_an_account_in_the_wal(path)
     assert _checkpointed_accounts(path) == []
     monkeypatch.setattr(checkpoints, "_background", None)  # the next command's process
     second = Database(connect(path))
@@ -101,11 +103,8 @@ def test_a_small_wal_is_not_worth_a_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command_process: list[sqlite3.Connection]
 ) -> None:
     path = tmp_path / "c.sqlite3"
-    first = Database(connect(path))
-    checkpoints.wait_for_the_background_checkpoint()
-    _add_account(first, "a")
-    first.close()
-    monkeypatch.setattr(checkpoints, "_background", None)
+    _a_command_left_an_account_in_the_wal(path)
+    monkeypatch.setattr(checkpoints, "_background", None)  # the next command's process
     monkeypatch.setattr(checkpoints, "BACKGROUND_MIN_BYTES", 1 << 20)
     second = Database(connect(path))
     assert checkpoints._background is None  # a few pages: left for a later command
