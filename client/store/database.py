@@ -117,6 +117,15 @@ class Database:
         try:
             self.conn.execute("PRAGMA analysis_limit = 400")
             self.conn.execute("PRAGMA optimize")
+        except sqlite3.OperationalError as error:
+            # Statistics are a hint: when another connection is writing (the GUI's own while
+            # the sync's writer thread closes), the next close refreshes them. Anything else
+            # is a real problem with the cache and is raised.
+            if getattr(error, "sqlite_errorcode", 0) & 0xFF not in _BUSY_OR_LOCKED:
+                raise
         finally:
             if not checkpoints.leave_the_wal(self.conn):
                 self.conn.close()
+
+
+_BUSY_OR_LOCKED = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (and their extended codes' low byte)
