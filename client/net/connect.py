@@ -102,21 +102,23 @@ async def _open(
 ) -> Connection:
     host, port = endpoint.host, endpoint.port
     implicit = endpoint.security is Security.TLS
+    connecting = asyncio.open_connection(
+        host,
+        port,
+        ssl=context if implicit else None,
+        server_hostname=host if implicit else None,
+        limit=STREAM_LIMIT,
+        ssl_handshake_timeout=endpoint.connect_timeout if implicit else None,
+    )
     try:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(
-                host,
-                port,
-                ssl=context if implicit else None,
-                server_hostname=host if implicit else None,
-                limit=STREAM_LIMIT,
-                ssl_handshake_timeout=endpoint.connect_timeout if implicit else None,
-            ),
-            endpoint.connect_timeout,
-        )
+        reader, writer = await asyncio.wait_for(connecting, endpoint.connect_timeout)
     except (ssl.SSLCertVerificationError, KittiwakeError):
         raise
     except BaseException as error:
+        # wait_for fails before starting it when no loop runs (a Qt event handled outside
+        # the loop, as at a test's teardown): close it ourselves (a no-op once it ran), or
+        # Python warns at exit that it was never awaited.
+        connecting.close()
         raise translate(error, endpoint, "connecting") from error
 
     connection = Connection(reader, writer, endpoint)

@@ -17,6 +17,7 @@ from kittiwake.client.net.errors import (
     CertificateUntrusted,
     ConnectionRefused,
     HostNotFound,
+    NetworkError,
     OperationTimeout,
     StartTlsNotOffered,
     TlsHandshakeFailed,
@@ -165,3 +166,24 @@ async def test_an_unknown_host_is_host_not_found() -> None:
         await open_connection(Endpoint("mail.does-not-exist.invalid", 993))
     assert "mail.does-not-exist.invalid" in str(raised.value)
     assert isinstance(raised.value, ConnectionError)
+
+
+def test_connecting_with_no_running_loop_fails_cleanly_without_a_stray_coroutine() -> None:
+    """A step of a connecting task taken outside a running loop (a Qt event handled outside
+    the loop, as pytest-qt's teardown does) fails with a NetworkError, and leaves no coroutine
+    that Python would report as never awaited."""
+    import gc
+    import ssl
+    import warnings
+
+    from kittiwake.client.net import connect
+
+    endpoint = Endpoint("127.0.0.1", 1, Security.TLS)
+    step = connect._open(endpoint, ssl.create_default_context(), None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(NetworkError):
+            step.send(None)
+        del step
+        gc.collect()
+    assert not [w for w in caught if "never awaited" in str(w.message)]
