@@ -229,13 +229,13 @@ def run_as_program(args: Sequence[str]) -> NoReturn:
     A command's process ends right after its work, and tearing the interpreter down (freeing
     every module and object one by one) took 50-70 ms of a 0.3 s `kittiwake sync`, longer than
     the sync's network traffic. The command closes what it opened (the engine, the cache, the
-    log file) before main returns; the cache's checkpoints are kept off its critical path
-    (store/checkpoints.py). A thread still running would be cut short, so then the
-    interpreter's normal exit waits for it, as it always did.
+    log file) before main returns; the cache keeps its checkpoints off the critical path of
+    such a process (client/process.py, store/checkpoints.py). A thread still running would
+    be cut short, so then the interpreter's normal exit waits for it, as it always did.
     """
-    from kittiwake.client.store import checkpoints
+    from kittiwake.client import process
 
-    checkpoints.for_a_command_process()
+    process.ends_after_its_command()
     code = main(args)
     exit_now(code)
 

@@ -1,8 +1,9 @@
 """When the WAL is copied into the database: off the critical path of a short-lived process.
 
-A `kittiwake` command's process ends right after its work. Two checkpoints used to sit on its
-critical path, each copying the WAL's pages into the database and fsyncing both files (50-75 ms
-after a sync that stored 100 messages, on this project's machines):
+A `kittiwake` command's process ends right after its work (client/process.py says which).
+Two checkpoints used to sit on its critical path, each copying the WAL's pages into the
+database and fsyncing both files (50-75 ms after a sync that stored 100 messages, on this
+project's machines):
 
 - the one SQLite runs when the last connection closes. The process leaves it to the next start
   (`leave_the_wal`): nothing is at risk, every commit is in the WAL already (a kill -9 after the
@@ -28,26 +29,20 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from kittiwake.client import process
+
 COMMAND_AUTOCHECKPOINT = 4000  # pages (16 MB): above what a resync writes, bounded for a big one
 # A WAL smaller than this (what no-change runs leave) is not worth a thread at start.
 BACKGROUND_MIN_BYTES = 1 << 20
 
-_command_process = False
 _left_open: list[sqlite3.Connection] = []
 _background: threading.Thread | None = None
-
-
-def for_a_command_process() -> None:
-    """This process ends right after its command, without the interpreter's teardown: keep
-    checkpoints off its critical path (see above)."""
-    global _command_process
-    _command_process = True
 
 
 def opened(conn: sqlite3.Connection, path: str | Path) -> None:
     """Called for each connection to the cache file at `path` once it is set up."""
     global _background
-    if not _command_process or str(path) == ":memory:":
+    if not process.short_lived() or str(path) == ":memory:":
         return
     conn.execute(f"PRAGMA wal_autocheckpoint = {COMMAND_AUTOCHECKPOINT}")
     if _background is None and _wal_bytes(path) >= BACKGROUND_MIN_BYTES:
@@ -84,7 +79,7 @@ def wait_for_the_background_checkpoint() -> None:
 def leave_the_wal(conn: sqlite3.Connection) -> bool:
     """Close `conn` without checkpointing, if this is a command's process; False otherwise
     (the caller closes it as usual)."""
-    if not _command_process:
+    if not process.short_lived():
         return False
     setconfig = getattr(conn, "setconfig", None)  # Python 3.12+
     if setconfig is not None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from kittiwake.client import process
 from kittiwake.client.store import checkpoints
 from kittiwake.client.store.database import Database, connect
 
@@ -16,11 +17,11 @@ from kittiwake.client.store.database import Database, connect
 def command_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[sqlite3.Connection]]:
     """This test's process as a command's; the connections it leaves are closed after."""
     left: list[sqlite3.Connection] = []
-    monkeypatch.setattr(checkpoints, "_command_process", False)
+    monkeypatch.setattr(process, "_short_lived", False)
     monkeypatch.setattr(checkpoints, "_left_open", left)
     monkeypatch.setattr(checkpoints, "_background", None)
     monkeypatch.setattr(checkpoints, "BACKGROUND_MIN_BYTES", 1)  # these tests' WALs are small
-    checkpoints.for_a_command_process()
+    process.ends_after_its_command()
     yield left
     checkpoints.wait_for_the_background_checkpoint()
     for conn in left:  # as the process's exit would drop them
