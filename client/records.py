@@ -8,7 +8,7 @@ nothing: it gathers the fields (dataclasses' rules: defaults, factories, kw_only
 inheritance), and every record shares one frozen __setattr__/__delattr__ and one __eq__,
 __hash__ and __repr__ driven by the field names the class keeps. Only __init__ must be specific
 to the class; it is compiled at the class's first instantiation, so the many records a run
-defines but never makes cost nothing more (0.2 ms a class in all, against 1.2).
+defines but never makes cost nothing more (0.13 ms a class in all, against 1.2).
 
 The result is a frozen dataclass in every way that matters: `dataclasses.fields`, `replace`,
 `asdict`, `is_dataclass`, `__match_args__`, FrozenInstanceError, pickling and copying, and
@@ -16,9 +16,8 @@ equality, hashing and repr with dataclasses' own rules (same class only; the fie
 compare=True, hash as dataclasses derives it; repr=True fields, recursion-safe). Type checkers
 see a frozen dataclass (dataclass_transform). `@record(frozen=False)` is the mutable kind
 (a plain `@dataclass`, unhashable), `eq=False` keeps identity equality; both compile nothing
-at definition either. Not supported (a TypeError at definition):
-InitVar pseudo-fields, and a __setattr__ or __delattr__ written in the class body (dataclasses
-refuses those on a frozen class too).
+at definition either. Not supported (a TypeError at definition): InitVar pseudo-fields, and a
+__setattr__ or __delattr__ written in a frozen record's body (dataclasses refuses those too).
 """
 
 from __future__ import annotations
@@ -151,10 +150,10 @@ def _lazy_init(cls: type, slots: bool, frozen: bool) -> Callable[..., None]:
     return __init__
 
 
-def _check_init_order(cls: type) -> None:
+def _check_init_order(fields: tuple[dataclasses.Field[Any], ...]) -> None:
     # What dataclasses' __init__ compilation would have said at definition time.
     seen_default = False
-    for f in dataclasses.fields(cls):
+    for f in fields:
         if not f.init or f.kw_only:
             continue
         has_default = f.default is not _MISSING or f.default_factory is not _MISSING
@@ -182,8 +181,8 @@ def _make(cls: type[T], slots: bool, frozen: bool = True, eq: bool = True) -> ty
     initvar = getattr(dataclasses, "_FIELD_INITVAR", None)
     if any(getattr(f, "_field_type", None) is initvar for f in made.__dataclass_fields__.values()):
         raise TypeError(f"{cls.__name__}: records do not support InitVar")
-    _check_init_order(made)
     fields = dataclasses.fields(made)
+    _check_init_order(fields)
     made.__init__ = _lazy_init(made, slots, frozen)
     if frozen:
         made.__setattr__ = _frozen_setattr
