@@ -10,6 +10,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,6 +36,17 @@ def _fill(store: Store, raws: list[bytes], first_uid: int = 1) -> int:
     store.messages.upsert_headers(folder, [headers(uid) for uid in uids])
     store.bodies.put(folder, list(zip(uids, raws, strict=True)))
     return folder
+
+
+def _started(
+    path: Path, stopper: list[BackgroundIndexer], count: int, **options: Any
+) -> tuple[Store, BackgroundIndexer]:
+    """A cache at `path` holding `count` messages to index, and an indexer started on it."""
+    store = Store.open(path)
+    _fill(store, [_raw(uid) for uid in range(1, count + 1)])
+    indexer = BackgroundIndexer(path, **options)
+    stopper.append(indexer.start())
+    return store, indexer
 
 
 def _integrity(store: Store) -> None:
@@ -86,10 +98,7 @@ def test_real_messages_are_found_by_search(
 
 def test_wake_indexes_what_a_sync_added(tmp_path: Path, stopper: list[BackgroundIndexer]) -> None:
     path = tmp_path / "cache.sqlite"
-    store = Store.open(path)
-    _fill(store, [_raw(uid) for uid in range(1, 6)])
-    indexer = BackgroundIndexer(path, workers=0)
-    stopper.append(indexer.start())
+    store, indexer = _started(path, stopper, 5, workers=0)
     assert indexer.wait_idle(WAIT)
     _fill(store, [_raw(uid, "latecomer") for uid in range(6, 9)], first_uid=6)
     indexer.wake()
@@ -310,10 +319,7 @@ def test_a_round_waits_for_a_quiet_moment_until_a_search_wants_the_index(
     """A sync wakes the indexer after every batch: it indexes once the wakes stop (here: not
     within the test), and at once when a search waits for it."""
     path = tmp_path / "cache.sqlite"
-    store = Store.open(path)
-    _fill(store, [_raw(uid) for uid in range(1, 6)])
-    indexer = BackgroundIndexer(path, workers=0, settle=3600, max_defer=3600)
-    stopper.append(indexer.start())
+    store, indexer = _started(path, stopper, 5, workers=0, settle=3600, max_defer=3600)
     assert _deferring(indexer)  # the round at start waits, with the messages still pending
     assert store.pending_index_count() == 5 and indexer.indexed == 0
     indexer.wake()  # another batch stored: still waiting
@@ -327,10 +333,7 @@ def test_max_defer_bounds_the_wait_for_a_quiet_moment(
     tmp_path: Path, stopper: list[BackgroundIndexer]
 ) -> None:
     path = tmp_path / "cache.sqlite"
-    store = Store.open(path)
-    _fill(store, [_raw(uid) for uid in range(1, 4)])
-    indexer = BackgroundIndexer(path, workers=0, settle=3600, max_defer=0)
-    stopper.append(indexer.start())
+    store, indexer = _started(path, stopper, 3, workers=0, settle=3600, max_defer=0)
     with indexer._cv:  # idle without anyone calling wait_idle (which would hurry it)
         assert indexer._cv.wait_for(lambda: indexer._idle, WAIT)
     assert store.pending_index_count() == 0
@@ -370,10 +373,7 @@ def test_a_commit_by_another_connection_keeps_the_round_waiting(
     clock = [1000.0]
     monkeypatch.setattr(indexing, "_now", lambda: clock[0])
     path = tmp_path / "cache.sqlite"
-    store = Store.open(path)
-    _fill(store, [_raw(uid) for uid in range(1, 4)])
-    indexer = BackgroundIndexer(path, workers=0, settle=10, max_defer=1000)
-    stopper.append(indexer.start())
+    store, indexer = _started(path, stopper, 3, workers=0, settle=10, max_defer=1000)
     assert _deferring(indexer)
 
     def look_at(now: float, commit: bool = False) -> None:
@@ -407,10 +407,7 @@ def test_the_indexer_gives_way_to_the_window_between_its_transactions(
     calls: list[int] = []  # the write depth at each checkpoint: 0, outside any transaction
     monkeypatch.setattr(indexing, "give_way", lambda: calls.append(getattr(_writing, "depth", 0)))
     path = tmp_path / "cache.sqlite"
-    store = Store.open(path)
-    _fill(store, [_raw(uid) for uid in range(1, 6)])
-    indexer = BackgroundIndexer(path, workers=0)
-    stopper.append(indexer.start())
+    store, indexer = _started(path, stopper, 5, workers=0)
     assert indexer.wait_idle(WAIT)
     store.close()
     assert calls and set(calls) == {0}
